@@ -4,14 +4,8 @@
 //! configured); `triage ingest`, `triage classify` and `triage serve` run one stage each so that they can be
 //! spread over machines and scaled by running more copies.
 
-mod cli;
-mod config;
-mod label;
-mod run;
-mod stages;
-mod telemetry;
-
 use clap::Parser;
+use triage::{cli, telemetry};
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();

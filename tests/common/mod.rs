@@ -1,0 +1,200 @@
+//! Shared helpers for the integration tests: a real broker (the embedded tansu broker, SQLite storage, started
+//! by the tests), the `triage` binary as child processes, and readers of the output topics.
+
+#![allow(dead_code)]
+
+use std::{
+    collections::{BTreeMap, HashSet},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use triage_broker::{EmbeddedBroker, EmbeddedBrokerConfig, Storage};
+use triage_bus::{Bus, BusConfig, OutRecord, Producer, reader::Reader};
+use triage_model::{ClassEvent, RawEvent};
+
+/// One broker per test binary; every test uses its own topic prefix.
+pub fn broker() -> &'static str {
+    static BROKER: OnceLock<(EmbeddedBroker, tempfile::TempDir)> = OnceLock::new();
+    let (broker, _) = BROKER.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let broker = EmbeddedBroker::start(EmbeddedBrokerConfig {
+            storage: Storage::Sqlite(dir.path().to_owned()),
+            port: 0,
+            ..Default::default()
+        })
+        .expect("the embedded broker starts");
+        (broker, dir)
+    });
+    Box::leak(broker.bootstrap_servers().into_boxed_str())
+}
+
+pub fn bus(prefix: &str) -> Bus {
+    Bus::new(BusConfig { topic_prefix: prefix.into(), ..Default::default() }, broker())
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// `n` posts built from the bundled sample stream, cycled with fresh ids so that every id is unique.
+pub fn sample_posts(n: usize, tag: &str) -> Vec<triage_model::Post> {
+    let text = std::fs::read_to_string(repo_path("config/samples/paris-2015-11-13.jsonl"))
+        .expect("the bundled sample stream exists");
+    let base: Vec<triage_model::Post> = text
+        .lines()
+        .filter_map(|l| match RawEvent::decode(l.as_bytes()) {
+            Ok(RawEvent::Post(p)) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert!(base.len() > 1000, "sample stream too small: {}", base.len());
+    (0..n)
+        .map(|i| {
+            let mut p = base[i % base.len()].clone();
+            p.source = triage_model::Source::Sample;
+            p.id = format!("sample:{tag}-{i}");
+            p.repost_of = None;
+            p
+        })
+        .collect()
+}
+
+/// Writes events to the raw topic directly (as ingest would), waiting for every acknowledgement.
+pub async fn produce_raw(bus: &Bus, payloads: Vec<(String, Vec<u8>)>) {
+    let producer = Producer::new(bus).expect("producer");
+    let mut acks = Vec::with_capacity(payloads.len());
+    for (key, payload) in payloads {
+        let record = OutRecord { topic: bus.topics.raw(), key: key.into_bytes(), payload, headers: vec![] };
+        acks.push(producer.send(&record).await.expect("queued"));
+    }
+    for ack in acks {
+        ack.wait().await.expect("acknowledged");
+    }
+}
+
+pub async fn create_topics(bus: &Bus) {
+    triage_bus::admin::ensure_topics(bus, &bus.topics.all()).await.expect("topics");
+}
+
+/// A `triage` child process.
+pub struct Triage {
+    pub child: Child,
+}
+
+impl Triage {
+    pub fn start(args: &[&str]) -> Triage {
+        let child = Command::new(env!("CARGO_BIN_EXE_triage"))
+            .args(args)
+            .env("RUST_LOG", "warn,triage=info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("triage starts");
+        Triage { child }
+    }
+
+    pub fn classify(prefix: &str) -> Triage {
+        Triage::start(&["--brokers", broker(), "--topic-prefix", prefix, "classify"])
+    }
+
+    /// kill -9: no graceful path at all.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+
+    /// SIGTERM, then the exit status and how long the process took to exit.
+    pub fn terminate(mut self) -> (std::process::ExitStatus, Duration) {
+        let pid = self.child.id().to_string();
+        let started = Instant::now();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        assert!(status.success());
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return (status, started.elapsed());
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                let _ = self.child.kill();
+                panic!("triage did not exit within 30 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Triage {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What came out of the pipeline: record ids per class topic, tombstones, and dead letters with their reason.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    /// id → topics it was written to (one entry per copy).
+    pub records: BTreeMap<String, Vec<String>>,
+    pub tombstones: usize,
+    /// (key, reason header, payload)
+    pub dead_letters: Vec<(String, String, Vec<u8>)>,
+}
+
+impl Outputs {
+    pub fn ids(&self) -> HashSet<&str> {
+        self.records.keys().map(String::as_str).collect()
+    }
+    /// Copies beyond the first, over all ids.
+    pub fn duplicates(&self) -> usize {
+        self.records.values().map(|v| v.len() - 1).sum()
+    }
+}
+
+/// Reads the class topics and the DLQ until `done` says enough arrived (or the deadline passes).
+pub async fn read_outputs(bus: &Bus, deadline: Duration, done: impl Fn(&Outputs) -> bool) -> Outputs {
+    let mut topics = bus.topics.classes();
+    topics.push(bus.topics.dlq());
+    let mut reader = Reader::from_beginning(bus, &topics, "test").expect("reader");
+    let mut out = Outputs::default();
+    let started = Instant::now();
+    while !done(&out) && started.elapsed() < deadline {
+        let Ok(msg) = tokio::time::timeout(Duration::from_millis(500), reader.next()).await else { continue };
+        let msg = msg.expect("read");
+        if msg.topic == bus.topics.dlq() {
+            let reason = String::from_utf8_lossy(msg.header("triage.dlq.reason").unwrap_or_default()).into_owned();
+            let key = String::from_utf8_lossy(msg.key.as_deref().unwrap_or_default()).into_owned();
+            out.dead_letters.push((key, reason, msg.payload.unwrap_or_default()));
+            continue;
+        }
+        match ClassEvent::decode(msg.payload.as_deref().unwrap_or_default()).expect("class topics hold valid records") {
+            ClassEvent::Record(r) => {
+                assert_eq!(bus.topics.class(r.class), msg.topic, "a record is in its class's topic");
+                out.records.entry(r.id).or_default().push(msg.topic);
+            }
+            ClassEvent::Tombstone(_) => out.tombstones += 1,
+        }
+    }
+    out
+}
+
+/// Reads until no message arrived for `quiet` (to catch late duplicates after the expected set is complete).
+pub async fn read_all_settled(bus: &Bus, quiet: Duration) -> Outputs {
+    let mut topics = bus.topics.classes();
+    topics.push(bus.topics.dlq());
+    let mut reader = Reader::from_beginning(bus, &topics, "settle").expect("reader");
+    let mut out = Outputs::default();
+    while let Ok(msg) = tokio::time::timeout(quiet, reader.next()).await {
+        let msg = msg.expect("read");
+        if msg.topic == bus.topics.dlq() {
+            out.dead_letters.push((String::new(), String::new(), Vec::new()));
+            continue;
+        }
+        if let Ok(ClassEvent::Record(r)) = ClassEvent::decode(msg.payload.as_deref().unwrap_or_default()) {
+            out.records.entry(r.id).or_default().push(msg.topic);
+        }
+    }
+    out
+}
