@@ -43,7 +43,9 @@ impl fmt::Display for Source {
 pub struct PostId;
 
 impl PostId {
-    /// Builds the id of a post from its source and the platform's own id for it.
+    /// Builds the id of a post from its source and the platform's own id for it. Ids travel as plain strings
+    /// in every record, so this returns the string rather than a `PostId`.
+    #[allow(clippy::new_ret_no_self)]
     pub fn new(source: Source, native_id: &str) -> String {
         format!("{}:{}", source.as_str(), native_id)
     }
@@ -133,6 +135,8 @@ pub struct Tombstone {
 /// A message on the raw topic. On the wire, `"kind": "post"` (the default when absent) or `"kind": "tombstone"`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+// Posts are the common case and tombstones rare: boxing the post would cost an allocation on every message.
+#[allow(clippy::large_enum_variant)]
 pub enum RawEvent {
     Post(Post),
     Tombstone(Tombstone),
