@@ -1,6 +1,6 @@
 //! Running stages: all of them (`triage run`) or one (`triage ingest|classify|serve|broker|tail`).
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
 use tokio_util::sync::CancellationToken;
@@ -92,20 +92,29 @@ pub fn load_classifier(config: &TriageConfig) -> anyhow::Result<Classifier> {
     };
     let lexicons = match &c.lexicons {
         Some(dir) => read_dir_texts(dir)?,
-        None => triage_classify::builtin::lexicons(),
+        None => owned(triage_classify::builtin::LEXICONS),
     };
     let gazetteers = if c.gazetteers.is_empty() {
-        triage_classify::builtin::gazetteers()
+        owned(triage_classify::builtin::GAZETTEERS)
     } else {
         c.gazetteers
             .iter()
             .map(|p| {
                 let text = std::fs::read_to_string(p).with_context(|| format!("reading gazetteer {}", p.display()))?;
-                Ok((p.display().to_string(), text))
+                Ok((file_name(p), text))
             })
             .collect::<anyhow::Result<Vec<_>>>()?
     };
     Classifier::from_parts(&model, &lexicons, &gazetteers, config.classifier.clone()).context("loading the classifier")
+}
+
+fn owned(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(name, text)| ((*name).to_owned(), (*text).to_owned())).collect()
+}
+
+/// Resources are named by file name (`offer.txt`): the classifier reads the class from it.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
 }
 
 fn read_dir_texts(dir: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
@@ -114,7 +123,7 @@ fn read_dir_texts(dir: &std::path::Path) -> anyhow::Result<Vec<(String, String)>
         let path = entry?.path();
         if path.is_file() {
             let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-            files.push((path.display().to_string(), text));
+            files.push((file_name(&path), text));
         }
     }
     files.sort();
@@ -177,7 +186,7 @@ async fn start_gateway(
     if let Some(listen) = listen {
         gw_config.listen = listen;
     }
-    let gateway = Gateway::new(gw_config.clone());
+    let gateway = Gateway::try_new(gw_config.clone()).context("configuring the gateway")?;
     gateway.set_metrics_renderer(crate::telemetry::init_metrics()?);
     let listener = tokio::net::TcpListener::bind(gw_config.listen)
         .await
@@ -187,9 +196,9 @@ async fn start_gateway(
         Some(w) => gateway.router().merge(w),
         None => gateway.router(),
     };
-    let s = shutdown.clone();
+    let (s, g) = (shutdown.clone(), gateway.clone());
     tokio::spawn(async move {
-        if let Err(e) = triage_gateway::serve_router(router, listener, async move { s.cancelled().await }).await {
+        if let Err(e) = g.serve_router(router, listener, async move { s.cancelled().await }).await {
             tracing::error!(error = %e, "gateway stopped");
         }
     });
@@ -226,7 +235,10 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
         .ingest
         .webhook_router(sink.clone())
         .context("configuring the webhook")?;
-    let (_gateway, addr) = start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
+    if webhook.is_some() {
+        check_webhook_exposure(&config.ingest, args.listen.unwrap_or(config.gateway.listen))?;
+    }
+    let (gateway, addr) = start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
 
     let group = classify_group(&config, None);
     spawn_lag_monitor(bus.clone(), group.clone(), shutdown.clone());
@@ -255,6 +267,7 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
         Err(e) => tracing::error!(error = %e, "ingest task failed"),
     }
     shutdown.cancelled().await;
+    gateway.close_feeds();
     let stats = classify.await.context("classify task")??;
     tracing::info!(?stats, "classify stage stopped");
     if let Err(e) = producer.flush(Duration::from_secs(3)) {
@@ -294,10 +307,16 @@ pub async fn ingest_only(config: TriageConfig, args: triage_ingest::IngestArgs) 
     if sources.is_empty() {
         sources = config.ingest.sources.clone();
     }
+    let ingest_config = config.ingest.clone().with_sources(sources.clone());
     if args.stdout {
         let sink = Arc::new(triage_ingest::StdoutSink::default());
-        let cursors = Arc::new(triage_ingest::MemoryCursorStore::default());
-        let report = triage_ingest::run_sources(&config.ingest, sources, sink, cursors, shutdown).await?;
+        // Cursors in a file so that a restarted `--stdout` run resumes too.
+        let cursor_file = args.cursor_file.clone().unwrap_or_else(|| config.broker.data_dir.join("ingest-cursors.json"));
+        if let Some(dir) = cursor_file.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let cursors = Arc::new(triage_ingest::FileCursorStore::open(&cursor_file)?);
+        let report = triage_ingest::run_sources(&ingest_config, sources, sink, cursors, shutdown).await?;
         tracing::info!(?report, "ingest finished");
         return Ok(());
     }
@@ -305,10 +324,46 @@ pub async fn ingest_only(config: TriageConfig, args: triage_ingest::IngestArgs) 
     triage_bus::admin::ensure_topics(&bus, &bus.topics.all()).await?;
     let producer = Producer::new(&bus)?;
     let sink = Arc::new(KafkaRawSink::new(&bus, producer.clone()));
+    // A webhook source is served here when asked (`--source webhook --listen ADDR`), through the gateway crate.
+    if let Some(router) = ingest_config.webhook_router(sink.clone()).context("configuring the webhook")? {
+        let listen = args.listen.or_else(|| webhook_listen(&sources)).unwrap_or(config.gateway.listen);
+        check_webhook_exposure(&ingest_config, listen)?;
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding the webhook to {listen}"))?;
+        eprintln!("webhook listening on http://{}/ingest", listener.local_addr()?);
+        let gateway = Gateway::try_new(config.gateway.clone())?;
+        let s = shutdown.clone();
+        tokio::spawn(async move {
+            if let Err(e) = gateway.serve_router(router, listener, async move { s.cancelled().await }).await {
+                tracing::error!(error = %e, "webhook server stopped");
+            }
+        });
+    }
     let cursors = KafkaCursorStore::open(&bus, producer.clone()).await?;
-    let report = triage_ingest::run_sources(&config.ingest, sources, sink, cursors, shutdown).await?;
+    let only_webhooks = sources.iter().all(|s| matches!(s, triage_ingest::SourceConfig::Webhook(_)));
+    let report = triage_ingest::run_sources(&ingest_config, sources, sink, cursors, shutdown.clone()).await?;
+    if only_webhooks {
+        shutdown.cancelled().await;
+    }
     producer.flush(Duration::from_secs(10))?;
     tracing::info!(?report, "ingest finished");
+    Ok(())
+}
+
+fn webhook_listen(sources: &[triage_ingest::SourceConfig]) -> Option<std::net::SocketAddr> {
+    sources.iter().find_map(|s| match s {
+        triage_ingest::SourceConfig::Webhook(w) => w.listen.as_deref().and_then(|l| l.parse().ok()),
+        _ => None,
+    })
+}
+
+/// An anonymous webhook is only acceptable on loopback: refuse to expose it.
+fn check_webhook_exposure(ingest: &triage_ingest::IngestConfig, listen: std::net::SocketAddr) -> anyhow::Result<()> {
+    let anonymous = ingest.sources.iter().any(|s| {
+        matches!(s, triage_ingest::SourceConfig::Webhook(w) if w.allow_anonymous && w.token_env.is_none() && w.token_file.is_none())
+    });
+    if anonymous && !listen.ip().is_loopback() {
+        bail!("the webhook accepts anonymous posts (allow_anonymous = true) and would listen on {listen}: set token_env or token_file in its [[ingest.sources]] entry, or listen on 127.0.0.1");
+    }
     Ok(())
 }
 
@@ -319,6 +374,9 @@ pub async fn serve_only(config: TriageConfig, args: ServeArgs) -> anyhow::Result
     let producer = Producer::new(&bus)?;
     let sink = Arc::new(KafkaRawSink::new(&bus, producer.clone()));
     let webhook = config.ingest.webhook_router(sink).context("configuring the webhook")?;
+    if webhook.is_some() {
+        check_webhook_exposure(&config.ingest, args.listen.unwrap_or(config.gateway.listen))?;
+    }
     let (_gateway, addr) = start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
     eprintln!("gateway listening on http://{addr}/");
     shutdown.cancelled().await;
