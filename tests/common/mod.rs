@@ -88,7 +88,7 @@ impl Triage {
     pub fn start(args: &[&str]) -> Triage {
         let child = Command::new(env!("CARGO_BIN_EXE_triage"))
             .args(args)
-            .env("RUST_LOG", "warn,triage=info")
+            .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
