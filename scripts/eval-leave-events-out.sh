@@ -4,8 +4,7 @@
 #   scripts/eval-leave-events-out.sh            (all splits)
 #   SPLITS="A B" scripts/eval-leave-events-out.sh
 # Needs Python 3 (a venv is made under ${VENV:-/root/.cache/triage-venv} with scikit-learn, fasttext-wheel, numpy).
-# TRIAGE is the command that runs `triage`; until the root binary has the train/eval subcommands it is the
-# stand-in example of crates/triage-train.
+# TRIAGE is the command that runs `triage` (default: the release build of this repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-/root/.cache/triage-venv}
@@ -14,12 +13,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/pip" install -q scikit-learn fasttext-wheel numpy
 fi
 PY="$VENV/bin/python"
-if grep -q "triage_train::train" src/main.rs 2>/dev/null; then
-  TRIAGE=${TRIAGE:-"cargo run -q --release --"}
-else
-  cargo build -q --release -p triage-train --example triage
-  TRIAGE=${TRIAGE:-"cargo run -q --release -p triage-train --example triage --"}
-fi
+TRIAGE=${TRIAGE:-"cargo run -q --release --"}
 OUT=${OUT:-$(mktemp -d)}
 SPLITS=${SPLITS:-"A B R P"}
 "$PY" scripts/baselines/make_splits.py "$OUT" 2>/dev/null
