@@ -87,7 +87,11 @@ impl TriageConfig {
     pub fn load(path: &Path) -> Result<TriageConfig, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        let env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("TRIAGE_")).collect();
+        // Only `TRIAGE_<SECTION>__<KEY>` names are overrides: other TRIAGE_* variables belong to the CLI
+        // (TRIAGE_CONFIG), to credentials (TRIAGE_MASTODON_TOKEN, TRIAGE_X_BEARER, ...) or to the test harness
+        // (TRIAGE_SKIP_BROWSER, TRIAGE_CHROMIUM), and must not make the configuration fail to load.
+        let env: Vec<(String, String)> =
+            std::env::vars().filter(|(k, _)| k.starts_with("TRIAGE_") && k.contains("__")).collect();
         TriageConfig::parse(&text, path, &env)
     }
 
@@ -138,19 +142,20 @@ fn apply_override(table: &mut toml::Table, var: &str, value: &str) -> Result<(),
 fn located(error: toml::de::Error, text: &str, path: &Path) -> ConfigError {
     let offset = error.span().map(|s| s.start).unwrap_or(0).min(text.len());
     let line = text[..offset].matches('\n').count() + 1;
-    let line_text = text.lines().nth(line - 1).unwrap_or("");
-    let section = text[..offset]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
-    let key = line_text.split('=').next().map(str::trim).filter(|k| !k.is_empty() && !k.starts_with('['));
-    let key = match (section, key) {
-        (Some(s), Some(k)) => format!("{s}.{k}"),
-        (None, Some(k)) => k.to_owned(),
-        (Some(s), None) => s,
-        (None, None) => "(document)".to_owned(),
+    let line_text = text.lines().nth(line - 1).unwrap_or("").trim();
+    let header = |l: &str| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned();
+    let key = if line_text.starts_with('[') {
+        // The error is about a table header itself (an unknown section).
+        header(line_text)
+    } else {
+        let section = text.lines().take(line - 1).map(str::trim).filter(|l| l.starts_with('[')).last().map(header);
+        let key = line_text.split('=').next().map(str::trim).filter(|k| !k.is_empty());
+        match (section, key) {
+            (Some(s), Some(k)) => format!("{s}.{k}"),
+            (None, Some(k)) => k.to_owned(),
+            (Some(s), None) => s,
+            (None, None) => "(document)".to_owned(),
+        }
     };
     ConfigError::Invalid {
         path: path.to_owned(),

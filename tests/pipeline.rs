@@ -30,7 +30,7 @@ async fn replayed_posts_all_land_in_exactly_one_class_topic() {
     assert!(status.success(), "ingest exits 0 at the end of the file");
 
     let expected: HashSet<String> = posts.iter().map(|p| p.id.clone()).collect();
-    let out = read_outputs(&bus, Duration::from_secs(180), |o| o.records.len() >= expected.len()).await;
+    let out = read_outputs(&bus, Duration::from_secs(600), |o| o.records.len() >= expected.len()).await;
     let (status, _) = classify.terminate();
     assert!(status.success());
 
@@ -56,19 +56,19 @@ async fn crash_mid_stream_loses_nothing() {
     let prefix = "t-crash";
     let bus = bus(prefix);
     create_topics(&bus).await;
-    let posts = sample_posts(20_000, prefix);
+    let posts = sample_posts(10_000, prefix);
     let payloads = posts.iter().map(|p| (p.id.clone(), serde_json::to_vec(p).unwrap())).collect();
     produce_raw(&bus, payloads).await;
 
     let classify = Triage::classify(prefix);
     // Wait until it is visibly mid-stream, then kill it with no chance to commit or flush.
-    let partial = read_outputs(&bus, Duration::from_secs(120), |o| o.records.len() >= 3_000).await;
+    let partial = read_outputs(&bus, Duration::from_secs(300), |o| o.records.len() >= 3_000).await;
     assert!(partial.records.len() >= 3_000, "classify made progress before the kill");
     classify.kill();
 
     let restarted = Triage::classify(prefix);
     let expected: HashSet<String> = posts.iter().map(|p| p.id.clone()).collect();
-    let out = read_outputs(&bus, Duration::from_secs(240), |o| o.records.len() >= expected.len()).await;
+    let out = read_outputs(&bus, Duration::from_secs(600), |o| o.records.len() >= expected.len()).await;
     let (status, _) = restarted.terminate();
     assert!(status.success());
 
@@ -86,12 +86,12 @@ async fn sigterm_is_clean_and_restart_duplicates_nothing() {
     let prefix = "t-term";
     let bus = bus(prefix);
     create_topics(&bus).await;
-    let posts = sample_posts(20_000, prefix);
+    let posts = sample_posts(10_000, prefix);
     let payloads = posts.iter().map(|p| (p.id.clone(), serde_json::to_vec(p).unwrap())).collect();
     produce_raw(&bus, payloads).await;
 
     let classify = Triage::classify(prefix);
-    let partial = read_outputs(&bus, Duration::from_secs(120), |o| o.records.len() >= 3_000).await;
+    let partial = read_outputs(&bus, Duration::from_secs(300), |o| o.records.len() >= 3_000).await;
     assert!(partial.records.len() >= 3_000);
     let (status, took) = classify.terminate();
     assert!(status.success(), "exit status {status:?}");
@@ -99,7 +99,7 @@ async fn sigterm_is_clean_and_restart_duplicates_nothing() {
 
     let restarted = Triage::classify(prefix);
     let expected: HashSet<String> = posts.iter().map(|p| p.id.clone()).collect();
-    let out = read_outputs(&bus, Duration::from_secs(240), |o| o.records.len() >= expected.len()).await;
+    let out = read_outputs(&bus, Duration::from_secs(600), |o| o.records.len() >= expected.len()).await;
     let (status, _) = restarted.terminate();
     assert!(status.success());
     let settled = read_all_settled(&bus, Duration::from_secs(3)).await;
@@ -139,7 +139,7 @@ async fn garbage_goes_to_the_dlq_with_reasons() {
 
     let classify = Triage::classify(prefix);
     let want = posts.len();
-    let out = read_outputs(&bus, Duration::from_secs(180), |o| {
+    let out = read_outputs(&bus, Duration::from_secs(600), |o| {
         o.records.len() >= want && o.dead_letters.len() >= garbage.len()
     })
     .await;
