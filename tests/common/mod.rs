@@ -32,7 +32,13 @@ pub fn broker() -> &'static str {
 }
 
 pub fn bus(prefix: &str) -> Bus {
-    Bus::new(BusConfig { topic_prefix: prefix.into(), ..Default::default() }, broker())
+    Bus::new(
+        BusConfig {
+            topic_prefix: prefix.into(),
+            ..Default::default()
+        },
+        broker(),
+    )
 }
 
 pub fn repo_path(rel: &str) -> PathBuf {
@@ -67,7 +73,12 @@ pub async fn produce_raw(bus: &Bus, payloads: Vec<(String, Vec<u8>)>) {
     let producer = Producer::new(bus).expect("producer");
     let mut acks = Vec::with_capacity(payloads.len());
     for (key, payload) in payloads {
-        let record = OutRecord { topic: bus.topics.raw(), key: key.into_bytes(), payload, headers: vec![] };
+        let record = OutRecord {
+            topic: bus.topics.raw(),
+            key: key.into_bytes(),
+            payload,
+            headers: vec![],
+        };
         acks.push(producer.send(&record).await.expect("queued"));
     }
     for ack in acks {
@@ -75,8 +86,30 @@ pub async fn produce_raw(bus: &Bus, payloads: Vec<(String, Vec<u8>)>) {
     }
 }
 
+/// Writes events to the raw topic at about `per_second`, in the background, so that a stage is certainly
+/// mid-stream while they arrive.
+pub fn produce_raw_paced(
+    bus: &Bus,
+    payloads: Vec<(String, Vec<u8>)>,
+    per_second: usize,
+) -> tokio::task::JoinHandle<()> {
+    let bus = bus.clone();
+    tokio::spawn(async move {
+        let chunk = (per_second / 20).max(1);
+        let mut rest = payloads;
+        while !rest.is_empty() {
+            let tail = rest.split_off(chunk.min(rest.len()));
+            produce_raw(&bus, rest).await;
+            rest = tail;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+}
+
 pub async fn create_topics(bus: &Bus) {
-    triage_bus::admin::ensure_topics(bus, &bus.topics.all()).await.expect("topics");
+    triage_bus::admin::ensure_topics(bus, &bus.topics.all())
+        .await
+        .expect("topics");
 }
 
 /// A `triage` child process.
@@ -111,7 +144,10 @@ impl Triage {
     pub fn terminate(mut self) -> (std::process::ExitStatus, Duration) {
         let pid = self.child.id().to_string();
         let started = Instant::now();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
         assert!(status.success());
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
@@ -154,24 +190,39 @@ impl Outputs {
 }
 
 /// Reads the class topics and the DLQ until `done` says enough arrived (or the deadline passes).
-pub async fn read_outputs(bus: &Bus, deadline: Duration, done: impl Fn(&Outputs) -> bool) -> Outputs {
+pub async fn read_outputs(
+    bus: &Bus,
+    deadline: Duration,
+    done: impl Fn(&Outputs) -> bool,
+) -> Outputs {
     let mut topics = bus.topics.classes();
     topics.push(bus.topics.dlq());
     let mut reader = Reader::from_beginning(bus, &topics, "test").expect("reader");
     let mut out = Outputs::default();
     let started = Instant::now();
     while !done(&out) && started.elapsed() < deadline {
-        let Ok(msg) = tokio::time::timeout(Duration::from_millis(500), reader.next()).await else { continue };
+        let Ok(msg) = tokio::time::timeout(Duration::from_millis(500), reader.next()).await else {
+            continue;
+        };
         let msg = msg.expect("read");
         if msg.topic == bus.topics.dlq() {
-            let reason = String::from_utf8_lossy(msg.header("triage.dlq.reason").unwrap_or_default()).into_owned();
+            let reason =
+                String::from_utf8_lossy(msg.header("triage.dlq.reason").unwrap_or_default())
+                    .into_owned();
             let key = String::from_utf8_lossy(msg.key.as_deref().unwrap_or_default()).into_owned();
-            out.dead_letters.push((key, reason, msg.payload.unwrap_or_default()));
+            out.dead_letters
+                .push((key, reason, msg.payload.unwrap_or_default()));
             continue;
         }
-        match ClassEvent::decode(msg.payload.as_deref().unwrap_or_default()).expect("class topics hold valid records") {
+        match ClassEvent::decode(msg.payload.as_deref().unwrap_or_default())
+            .expect("class topics hold valid records")
+        {
             ClassEvent::Record(r) => {
-                assert_eq!(bus.topics.class(r.class), msg.topic, "a record is in its class's topic");
+                assert_eq!(
+                    bus.topics.class(r.class),
+                    msg.topic,
+                    "a record is in its class's topic"
+                );
                 out.records.entry(r.id).or_default().push(msg.topic);
             }
             ClassEvent::Tombstone(_) => out.tombstones += 1,
@@ -189,10 +240,13 @@ pub async fn read_all_settled(bus: &Bus, quiet: Duration) -> Outputs {
     while let Ok(msg) = tokio::time::timeout(quiet, reader.next()).await {
         let msg = msg.expect("read");
         if msg.topic == bus.topics.dlq() {
-            out.dead_letters.push((String::new(), String::new(), Vec::new()));
+            out.dead_letters
+                .push((String::new(), String::new(), Vec::new()));
             continue;
         }
-        if let Ok(ClassEvent::Record(r)) = ClassEvent::decode(msg.payload.as_deref().unwrap_or_default()) {
+        if let Ok(ClassEvent::Record(r)) =
+            ClassEvent::decode(msg.payload.as_deref().unwrap_or_default())
+        {
             out.records.entry(r.id).or_default().push(msg.topic);
         }
     }
