@@ -27,7 +27,10 @@ use triage_classify::{Classifier, Deduper};
 use triage_model::{ClassEvent, Post, RawEvent};
 
 fn sample_posts() -> Vec<Post> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/samples/paris-2015-11-13.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/samples/paris-2015-11-13.jsonl"
+    );
     std::fs::read_to_string(path)
         .expect("sample stream")
         .lines()
@@ -70,7 +73,14 @@ impl Env {
     fn bus(&self) -> Bus {
         self.runs.set(self.runs.get() + 1);
         let prefix = format!("bench{}", self.runs.get());
-        Bus::new(BusConfig { topic_prefix: prefix, partitions: 2, ..Default::default() }, self.bootstrap.clone())
+        Bus::new(
+            BusConfig {
+                topic_prefix: prefix,
+                partitions: 2,
+                ..Default::default()
+            },
+            self.bootstrap.clone(),
+        )
     }
 
     fn post(&self, i: usize, tag: &str) -> (String, Vec<u8>) {
@@ -85,7 +95,11 @@ fn start_stage(env: &Env, bus: &Bus, shutdown: CancellationToken) -> tokio::task
     let (bus, classifier) = (bus.clone(), env.classifier.clone());
     tokio::spawn(async move {
         let producer = Producer::new(&bus).unwrap();
-        let stage = ClassifyStage::new(classifier, Deduper::new(&Default::default()), bus.topics.clone());
+        let stage = ClassifyStage::new(
+            classifier,
+            Deduper::new(&Default::default()),
+            bus.topics.clone(),
+        );
         let options = TransformOptions {
             group_id: format!("{}.classify", bus.topics.prefix()),
             input_topics: vec![bus.topics.raw()],
@@ -93,7 +107,16 @@ fn start_stage(env: &Env, bus: &Bus, shutdown: CancellationToken) -> tokio::task
             drain_timeout: Duration::from_secs(5),
             stage: "classify".into(),
         };
-        run_transform(&bus, options, stage, &producer, shutdown, Arc::new(TransformStats::default())).await.unwrap();
+        run_transform(
+            &bus,
+            options,
+            stage,
+            &producer,
+            shutdown,
+            Arc::new(TransformStats::default()),
+        )
+        .await
+        .unwrap();
     })
 }
 
@@ -106,12 +129,19 @@ fn id_of(payload: &[u8]) -> Option<String> {
 
 async fn throughput_run(env: &Env, n: usize) -> Duration {
     let bus = env.bus();
-    triage_bus::admin::ensure_topics(&bus, &bus.topics.all()).await.unwrap();
+    triage_bus::admin::ensure_topics(&bus, &bus.topics.all())
+        .await
+        .unwrap();
     let producer = Producer::new(&bus).unwrap();
     let mut acks = Vec::with_capacity(n);
     for i in 0..n {
         let (key, payload) = env.post(i, "tp");
-        let record = OutRecord { topic: bus.topics.raw(), key: key.into_bytes(), payload, headers: vec![] };
+        let record = OutRecord {
+            topic: bus.topics.raw(),
+            key: key.into_bytes(),
+            payload,
+            headers: vec![],
+        };
         acks.push(producer.send(&record).await.unwrap());
     }
     for a in acks {
@@ -123,7 +153,10 @@ async fn throughput_run(env: &Env, n: usize) -> Duration {
     let mut seen = 0usize;
     let mut first = None;
     while seen < n {
-        let msg = tokio::time::timeout(Duration::from_secs(60), reader.next()).await.expect("stalled").unwrap();
+        let msg = tokio::time::timeout(Duration::from_secs(60), reader.next())
+            .await
+            .expect("stalled")
+            .unwrap();
         if id_of(msg.payload.as_deref().unwrap_or_default()).is_some() {
             first.get_or_insert_with(Instant::now);
             seen += 1;
@@ -138,7 +171,9 @@ async fn throughput_run(env: &Env, n: usize) -> Duration {
 
 async fn latency_run(env: &Env, rate: u32, seconds: u32) -> Vec<Duration> {
     let bus = env.bus();
-    triage_bus::admin::ensure_topics(&bus, &bus.topics.all()).await.unwrap();
+    triage_bus::admin::ensure_topics(&bus, &bus.topics.all())
+        .await
+        .unwrap();
     let shutdown = CancellationToken::new();
     let stage = start_stage(env, &bus, shutdown.clone());
     let mut reader = Reader::from_beginning(&bus, &bus.topics.classes(), "bench-lat").unwrap();
@@ -146,10 +181,28 @@ async fn latency_run(env: &Env, rate: u32, seconds: u32) -> Vec<Duration> {
     let producer = Producer::new(&bus).unwrap();
     let (key, payload) = env.post(0, "warm");
     producer
-        .send_acked(&OutRecord { topic: bus.topics.raw(), key: key.into_bytes(), payload, headers: vec![] }, 3)
+        .send_acked(
+            &OutRecord {
+                topic: bus.topics.raw(),
+                key: key.into_bytes(),
+                payload,
+                headers: vec![],
+            },
+            3,
+        )
         .await
         .unwrap();
-    while id_of(reader.next().await.unwrap().payload.as_deref().unwrap_or_default()).is_none() {}
+    while id_of(
+        reader
+            .next()
+            .await
+            .unwrap()
+            .payload
+            .as_deref()
+            .unwrap_or_default(),
+    )
+    .is_none()
+    {}
 
     let n = (rate * seconds) as usize;
     let sent: Arc<std::sync::Mutex<HashMap<String, Instant>>> = Arc::default();
@@ -163,7 +216,12 @@ async fn latency_run(env: &Env, rate: u32, seconds: u32) -> Vec<Duration> {
             for (i, (key, payload)) in posts.into_iter().enumerate() {
                 tokio::time::sleep_until((start + period * i as u32).into()).await;
                 sent.lock().unwrap().insert(key.clone(), Instant::now());
-                let record = OutRecord { topic: topic.clone(), key: key.into_bytes(), payload, headers: vec![] };
+                let record = OutRecord {
+                    topic: topic.clone(),
+                    key: key.into_bytes(),
+                    payload,
+                    headers: vec![],
+                };
                 acks.push(producer.send(&record).await.unwrap());
             }
             for a in acks {
@@ -173,7 +231,10 @@ async fn latency_run(env: &Env, rate: u32, seconds: u32) -> Vec<Duration> {
     };
     let mut latencies = Vec::with_capacity(n);
     while latencies.len() < n {
-        let msg = tokio::time::timeout(Duration::from_secs(60), reader.next()).await.expect("stalled").unwrap();
+        let msg = tokio::time::timeout(Duration::from_secs(60), reader.next())
+            .await
+            .expect("stalled")
+            .unwrap();
         let arrived = Instant::now();
         if let Some(id) = id_of(msg.payload.as_deref().unwrap_or_default()) {
             if let Some(t0) = sent.lock().unwrap().remove(&id) {
@@ -192,16 +253,24 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let env = rt.block_on(async { Env::new() });
 
     let mut group = c.benchmark_group("pipeline");
-    group.sample_size(10).measurement_time(Duration::from_secs(30)).warm_up_time(Duration::from_secs(1));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30))
+        .warm_up_time(Duration::from_secs(1));
     let n = 20_000;
     group.throughput(Throughput::Elements(n as u64));
     group.bench_function("throughput", |b| {
         b.iter_custom(|iters| {
-            (0..iters).map(|_| rt.block_on(throughput_run(&env, n))).sum::<Duration>()
+            (0..iters)
+                .map(|_| rt.block_on(throughput_run(&env, n)))
+                .sum::<Duration>()
         })
     });
 
@@ -229,9 +298,20 @@ fn bench(c: &mut Criterion) {
 
     all.sort();
     if !all.is_empty() {
-        let (p50, p90, p99, max) = (percentile(&all, 0.5), percentile(&all, 0.9), percentile(&all, 0.99), *all.last().unwrap());
-        println!("pipeline latency at {rate} posts/s over {} posts: p50 {p50:?}  p90 {p90:?}  p99 {p99:?}  max {max:?}", all.len());
-        let dir = std::path::Path::new(&std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into())).join("triage-bench");
+        let (p50, p90, p99, max) = (
+            percentile(&all, 0.5),
+            percentile(&all, 0.9),
+            percentile(&all, 0.99),
+            *all.last().unwrap(),
+        );
+        println!(
+            "pipeline latency at {rate} posts/s over {} posts: p50 {p50:?}  p90 {p90:?}  p99 {p99:?}  max {max:?}",
+            all.len()
+        );
+        let dir = std::path::Path::new(
+            &std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into()),
+        )
+        .join("triage-bench");
         let _ = std::fs::create_dir_all(&dir);
         let json = serde_json::json!({
             "rate_per_s": rate, "posts": all.len(),

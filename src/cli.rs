@@ -9,7 +9,11 @@ use triage_model::Class;
 use crate::{config::TriageConfig, telemetry::LogFormat};
 
 #[derive(Parser, Debug)]
-#[command(name = "triage", version, about = "Sorts crisis social-media posts into trustworthy feeds")]
+#[command(
+    name = "triage",
+    version,
+    about = "Sorts crisis social-media posts into trustworthy feeds"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -20,7 +24,12 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
     /// Config file (TOML). Environment variables TRIAGE_<SECTION>__<KEY> override it.
-    #[arg(long, global = true, default_value = "config/triage.toml", env = "TRIAGE_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "config/triage.toml",
+        env = "TRIAGE_CONFIG"
+    )]
     pub config: PathBuf,
     /// Kafka bootstrap servers (host:port,...). Without them, `run` starts the embedded broker.
     #[arg(long, global = true)]
@@ -174,11 +183,16 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Tail(args) => crate::run::tail(load_config(&global)?, args).await,
         Command::Topics { action } => {
             let config = load_config(&global)?;
-            let bus = crate::run::external_bus(&config).context("`triage topics` needs --brokers")?;
+            let bus =
+                crate::run::external_bus(&config).context("`triage topics` needs --brokers")?;
             match action {
                 TopicsAction::Create => {
                     let created = triage_bus::admin::ensure_topics(&bus, &bus.topics.all()).await?;
-                    println!("{} topics created, {} already there", created.len(), bus.topics.all().len() - created.len());
+                    println!(
+                        "{} topics created, {} already there",
+                        created.len(),
+                        bus.topics.all().len() - created.len()
+                    );
                 }
                 TopicsAction::List => {
                     for t in triage_bus::admin::list_topics(&bus)? {

@@ -49,7 +49,11 @@ fn default_storage() -> String {
 
 impl Default for BrokerSection {
     fn default() -> Self {
-        BrokerSection { data_dir: default_data_dir(), port: 0, storage: default_storage() }
+        BrokerSection {
+            data_dir: default_data_dir(),
+            port: 0,
+            storage: default_storage(),
+        }
     }
 }
 
@@ -75,9 +79,17 @@ pub struct ClassifySection {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: key `{key}`: {message}")]
-    Invalid { path: PathBuf, line: usize, key: String, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
     #[error("environment variable {var}: {message}")]
     Env { var: String, message: String },
 }
@@ -85,18 +97,25 @@ pub enum ConfigError {
 impl TriageConfig {
     /// Reads `path`, then applies `TRIAGE_*` environment overrides.
     pub fn load(path: &Path) -> Result<TriageConfig, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         // Only `TRIAGE_<SECTION>__<KEY>` names are overrides: other TRIAGE_* variables belong to the CLI
         // (TRIAGE_CONFIG), to credentials (TRIAGE_MASTODON_TOKEN, TRIAGE_X_BEARER, ...) or to the test harness
         // (TRIAGE_SKIP_BROWSER, TRIAGE_CHROMIUM), and must not make the configuration fail to load.
-        let env: Vec<(String, String)> =
-            std::env::vars().filter(|(k, _)| k.starts_with("TRIAGE_") && k.contains("__")).collect();
+        let env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("TRIAGE_") && k.contains("__"))
+            .collect();
         TriageConfig::parse(&text, path, &env)
     }
 
     /// Parses config text; `env` are the override variables to apply.
-    pub fn parse(text: &str, path: &Path, env: &[(String, String)]) -> Result<TriageConfig, ConfigError> {
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        env: &[(String, String)],
+    ) -> Result<TriageConfig, ConfigError> {
         // First the file alone, so that a mistake in it is reported with its line.
         let mut table: toml::Table = toml::from_str(text).map_err(|e| located(e, text, path))?;
         let _: TriageConfig = toml::from_str(text).map_err(|e| located(e, text, path))?;
@@ -107,13 +126,17 @@ impl TriageConfig {
             apply_override(&mut table, var, value)?;
         }
         let vars: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
-        TriageConfig::deserialize(toml::Value::Table(table))
-            .map_err(|e| ConfigError::Env { var: vars.join(", "), message: e.message().to_owned() })
+        TriageConfig::deserialize(toml::Value::Table(table)).map_err(|e| ConfigError::Env {
+            var: vars.join(", "),
+            message: e.message().to_owned(),
+        })
     }
 }
 
 fn apply_override(table: &mut toml::Table, var: &str, value: &str) -> Result<(), ConfigError> {
-    let Some(path) = var.strip_prefix("TRIAGE_") else { return Ok(()) };
+    let Some(path) = var.strip_prefix("TRIAGE_") else {
+        return Ok(());
+    };
     let keys: Vec<String> = path.split("__").map(|k| k.to_ascii_lowercase()).collect();
     if keys.len() < 2 || keys.iter().any(String::is_empty) {
         return Err(ConfigError::Env {
@@ -128,7 +151,9 @@ fn apply_override(table: &mut toml::Table, var: &str, value: &str) -> Result<(),
         .unwrap_or_else(|| toml::Value::String(value.to_owned()));
     let mut node = table;
     for key in &keys[..keys.len() - 1] {
-        let entry = node.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = node
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         node = entry.as_table_mut().ok_or_else(|| ConfigError::Env {
             var: var.to_owned(),
             message: format!("`{key}` is not a section"),
@@ -148,8 +173,18 @@ fn located(error: toml::de::Error, text: &str, path: &Path) -> ConfigError {
         // The error is about a table header itself (an unknown section).
         header(line_text)
     } else {
-        let section = text.lines().take(line - 1).map(str::trim).filter(|l| l.starts_with('[')).last().map(header);
-        let key = line_text.split('=').next().map(str::trim).filter(|k| !k.is_empty());
+        let section = text
+            .lines()
+            .take(line - 1)
+            .map(str::trim)
+            .filter(|l| l.starts_with('['))
+            .last()
+            .map(header);
+        let key = line_text
+            .split('=')
+            .next()
+            .map(str::trim)
+            .filter(|k| !k.is_empty());
         match (section, key) {
             (Some(s), Some(k)) => format!("{s}.{k}"),
             (None, Some(k)) => k.to_owned(),
@@ -170,13 +205,18 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> String {
-        TriageConfig::parse(text, Path::new("t.toml"), &[]).unwrap_err().to_string()
+        TriageConfig::parse(text, Path::new("t.toml"), &[])
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
     fn unknown_key_names_file_line_and_key() {
         let e = err("[kafka]\ntopic_prefix = \"x\"\npartitons = 3\n");
-        assert!(e.starts_with("t.toml:3: key `kafka.partitons`: unknown field `partitons`"), "{e}");
+        assert!(
+            e.starts_with("t.toml:3: key `kafka.partitons`: unknown field `partitons`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -194,10 +234,14 @@ mod tests {
     #[test]
     fn env_overrides_file_values() {
         let env = vec![
-            ("TRIAGE_KAFKA__BROKERS".to_owned(), "k1:9092,k2:9092".to_owned()),
+            (
+                "TRIAGE_KAFKA__BROKERS".to_owned(),
+                "k1:9092,k2:9092".to_owned(),
+            ),
             ("TRIAGE_KAFKA__PARTITIONS".to_owned(), "12".to_owned()),
         ];
-        let cfg = TriageConfig::parse("[kafka]\nbrokers = \"a:1\"\n", Path::new("t.toml"), &env).unwrap();
+        let cfg =
+            TriageConfig::parse("[kafka]\nbrokers = \"a:1\"\n", Path::new("t.toml"), &env).unwrap();
         assert_eq!(cfg.kafka.brokers, "k1:9092,k2:9092");
         assert_eq!(cfg.kafka.partitions, 12);
     }
@@ -205,7 +249,9 @@ mod tests {
     #[test]
     fn bad_env_override_names_the_variable() {
         let env = vec![("TRIAGE_KAFKA__PARTITIONS".to_owned(), "many".to_owned())];
-        let e = TriageConfig::parse("", Path::new("t.toml"), &env).unwrap_err().to_string();
+        let e = TriageConfig::parse("", Path::new("t.toml"), &env)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("TRIAGE_KAFKA__PARTITIONS"), "{e}");
     }
 

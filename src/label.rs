@@ -24,7 +24,9 @@ pub fn label(config: &TriageConfig, file: Option<&Path>) -> anyhow::Result<()> {
             std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?,
         )),
     };
-    let name = file.map(|p| p.display().to_string()).unwrap_or_else(|| "stdin".into());
+    let name = file
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "stdin".into());
     let mut out = BufWriter::new(std::io::stdout().lock());
     let (mut labelled, mut skipped) = (0u64, 0u64);
     for (n, line) in input.lines().enumerate() {
@@ -57,11 +59,16 @@ fn post_from_line(line: &str, number: usize) -> Option<Post> {
                 RawEvent::Tombstone(_) => None,
             };
         }
-        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(line) {
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(line)
+        {
             if let Some(text) = map.get("text").and_then(|t| t.as_str()) {
                 let id = map
                     .get("id")
-                    .and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_u64().map(|n| n.to_string())))
+                    .and_then(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .or_else(|| v.as_u64().map(|n| n.to_string()))
+                    })
                     .unwrap_or_else(|| number.to_string());
                 let mut post = plain_post(text, &id);
                 post.lang = map.get("lang").and_then(|l| l.as_str()).map(str::to_owned);
@@ -97,8 +104,15 @@ mod tests {
     #[test]
     fn lines_become_posts() {
         let p = post_from_line("je peux ouvrir mon appart dans le 20e", 3).unwrap();
-        assert_eq!((p.id.as_str(), p.text.as_str()), ("file:3", "je peux ouvrir mon appart dans le 20e"));
-        let p = post_from_line(r#"{"text":"Wir haben Platz für zwei","id":"a7","lang":"de"}"#, 1).unwrap();
+        assert_eq!(
+            (p.id.as_str(), p.text.as_str()),
+            ("file:3", "je peux ouvrir mon appart dans le 20e")
+        );
+        let p = post_from_line(
+            r#"{"text":"Wir haben Platz für zwei","id":"a7","lang":"de"}"#,
+            1,
+        )
+        .unwrap();
         assert_eq!((p.id.as_str(), p.lang.as_deref()), ("file:a7", Some("de")));
         let tomb = r#"{"v":1,"kind":"tombstone","id":"x:1","source":"x","deleted_at":"2015-11-13T22:00:00Z"}"#;
         assert!(post_from_line(tomb, 1).is_none());

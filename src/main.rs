@@ -10,7 +10,10 @@ use triage::{cli, telemetry};
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     telemetry::init_logs(cli.global.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -31,15 +31,16 @@ fn shutdown_on_signals() -> CancellationToken {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot listen for SIGTERM");
-                    let _ = ctrl_c.await;
-                    t.cancel();
-                    return;
-                }
-            };
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot listen for SIGTERM");
+                        let _ = ctrl_c.await;
+                        t.cancel();
+                        return;
+                    }
+                };
             tokio::select! {
                 _ = ctrl_c => {}
                 _ = term.recv() => {}
@@ -65,7 +66,11 @@ fn require_bus(config: &TriageConfig, what: &str) -> anyhow::Result<Bus> {
     })
 }
 
-fn start_embedded(config: &TriageConfig, port: Option<u16>, storage: Option<&str>) -> anyhow::Result<EmbeddedBroker> {
+fn start_embedded(
+    config: &TriageConfig,
+    port: Option<u16>,
+    storage: Option<&str>,
+) -> anyhow::Result<EmbeddedBroker> {
     let storage = match storage.unwrap_or(&config.broker.storage) {
         "sqlite" => Storage::Sqlite(config.broker.data_dir.clone()),
         "memory" => Storage::Memory,
@@ -73,17 +78,28 @@ fn start_embedded(config: &TriageConfig, port: Option<u16>, storage: Option<&str
     };
     let mut port = port.unwrap_or(config.broker.port);
     if port != 0 && std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
-        tracing::warn!(port, "port in use: the embedded broker takes a free port instead");
+        tracing::warn!(
+            port,
+            "port in use: the embedded broker takes a free port instead"
+        );
         port = 0;
     }
-    EmbeddedBroker::start(EmbeddedBrokerConfig { storage, port, ..Default::default() })
-        .context("starting the embedded broker")
+    EmbeddedBroker::start(EmbeddedBrokerConfig {
+        storage,
+        port,
+        ..Default::default()
+    })
+    .context("starting the embedded broker")
 }
 
 /// The classifier from the config's model and resources, or the built-in one.
 pub fn load_classifier(config: &TriageConfig) -> anyhow::Result<Classifier> {
     let c = &config.classify;
-    if c.model.is_none() && c.lexicons.is_none() && c.gazetteers.is_empty() && config.classifier == Default::default() {
+    if c.model.is_none()
+        && c.lexicons.is_none()
+        && c.gazetteers.is_empty()
+        && config.classifier == Default::default()
+    {
         return Classifier::builtin().context("loading the built-in classifier");
     }
     let model = match &c.model {
@@ -100,21 +116,27 @@ pub fn load_classifier(config: &TriageConfig) -> anyhow::Result<Classifier> {
         c.gazetteers
             .iter()
             .map(|p| {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading gazetteer {}", p.display()))?;
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading gazetteer {}", p.display()))?;
                 Ok((file_name(p), text))
             })
             .collect::<anyhow::Result<Vec<_>>>()?
     };
-    Classifier::from_parts(&model, &lexicons, &gazetteers, config.classifier.clone()).context("loading the classifier")
+    Classifier::from_parts(&model, &lexicons, &gazetteers, config.classifier.clone())
+        .context("loading the classifier")
 }
 
 fn owned(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(name, text)| ((*name).to_owned(), (*text).to_owned())).collect()
+    list.iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect()
 }
 
 /// Resources are named by file name (`offer.txt`): the classifier reads the class from it.
 fn file_name(path: &std::path::Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 fn read_dir_texts(dir: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
@@ -122,7 +144,8 @@ fn read_dir_texts(dir: &std::path::Path) -> anyhow::Result<Vec<(String, String)>
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.is_file() {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
             files.push((file_name(&path), text));
         }
     }
@@ -144,7 +167,11 @@ async fn run_classify_stage(
     shutdown: CancellationToken,
 ) -> anyhow::Result<Arc<TransformStats>> {
     let producer = Producer::new(&bus)?;
-    let stage = ClassifyStage::new(classifier, Deduper::new(&config.classifier.dedup), bus.topics.clone());
+    let stage = ClassifyStage::new(
+        classifier,
+        Deduper::new(&config.classifier.dedup),
+        bus.topics.clone(),
+    );
     let options = TransformOptions {
         group_id: group,
         input_topics: vec![bus.topics.raw()],
@@ -167,7 +194,11 @@ fn spawn_lag_monitor(bus: Bus, group: String, shutdown: CancellationToken) {
                 _ = tokio::time::sleep(Duration::from_secs(5)) => {}
             }
             let (bus, group, topics) = (bus.clone(), group.clone(), topics.clone());
-            if let Ok(Ok(lags)) = tokio::task::spawn_blocking(move || triage_bus::admin::group_lag(&bus, &group, &topics)).await {
+            if let Ok(Ok(lags)) = tokio::task::spawn_blocking(move || {
+                triage_bus::admin::group_lag(&bus, &group, &topics)
+            })
+            .await
+            {
                 let total: i64 = lags.iter().map(|l| l.lag).sum();
                 metrics::gauge!("triage_consumer_lag", "stage" => "classify").set(total as f64);
             }
@@ -198,7 +229,10 @@ async fn start_gateway(
     };
     let (s, g) = (shutdown.clone(), gateway.clone());
     tokio::spawn(async move {
-        if let Err(e) = g.serve_router(router, listener, async move { s.cancelled().await }).await {
+        if let Err(e) = g
+            .serve_router(router, listener, async move { s.cancelled().await })
+            .await
+        {
             tracing::error!(error = %e, "gateway stopped");
         }
     });
@@ -217,19 +251,31 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
         Some(bus) => (bus, None),
         None => {
             let broker = start_embedded(&config, args.broker_port, None)?;
-            (Bus::new(config.kafka.clone(), broker.bootstrap_servers()), Some(broker))
+            (
+                Bus::new(config.kafka.clone(), broker.bootstrap_servers()),
+                Some(broker),
+            )
         }
     };
-    triage_bus::admin::ensure_topics(&bus, &bus.topics.all()).await.context("creating topics")?;
+    triage_bus::admin::ensure_topics(&bus, &bus.topics.all())
+        .await
+        .context("creating topics")?;
 
     let classifier = Arc::new(load_classifier(&config)?);
     let producer = Producer::new(&bus)?;
     let sink = Arc::new(KafkaRawSink::new(&bus, producer.clone()));
     let cursors = KafkaCursorStore::open(&bus, producer.clone()).await?;
 
-    let mut sources = if args.no_config_sources { Vec::new() } else { config.ingest.sources.clone() };
+    let mut sources = if args.no_config_sources {
+        Vec::new()
+    } else {
+        config.ingest.sources.clone()
+    };
     if let Some(path) = &args.replay {
-        sources.push(triage_ingest::SourceConfig::replay(path.clone(), args.speed.clone()));
+        sources.push(triage_ingest::SourceConfig::replay(
+            path.clone(),
+            args.speed.clone(),
+        ));
     }
     let webhook = config
         .ingest
@@ -238,7 +284,8 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
     if webhook.is_some() {
         check_webhook_exposure(&config.ingest, args.listen.unwrap_or(config.gateway.listen))?;
     }
-    let (gateway, addr) = start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
+    let (gateway, addr) =
+        start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
 
     let group = classify_group(&config, None);
     spawn_lag_monitor(bus.clone(), group.clone(), shutdown.clone());
@@ -247,7 +294,10 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
         let config_classifier = config.classifier.clone();
         let group = group.clone();
         tokio::spawn(async move {
-            let cfg = TriageConfig { classifier: config_classifier, ..Default::default() };
+            let cfg = TriageConfig {
+                classifier: config_classifier,
+                ..Default::default()
+            };
             run_classify_stage(bus, classifier, &cfg, group, shutdown).await
         })
     };
@@ -255,15 +305,22 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
     let ingest = {
         let (sink, cursors, shutdown) = (sink.clone(), cursors.clone(), shutdown.clone());
         let ingest_config = config.ingest.clone();
-        tokio::spawn(async move { triage_ingest::run_sources(&ingest_config, sources, sink, cursors, shutdown).await })
+        tokio::spawn(async move {
+            triage_ingest::run_sources(&ingest_config, sources, sink, cursors, shutdown).await
+        })
     };
 
     print_where_to_look(&bus, broker.as_ref(), &config, addr);
 
     let ingest_result = ingest.await;
     match &ingest_result {
-        Ok(Ok(report)) => tracing::info!(?report, "sources finished; the pipeline keeps running until Ctrl-C"),
-        Ok(Err(e)) => tracing::error!(error = %e, "ingest stopped with an error; the pipeline keeps running"),
+        Ok(Ok(report)) => tracing::info!(
+            ?report,
+            "sources finished; the pipeline keeps running until Ctrl-C"
+        ),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "ingest stopped with an error; the pipeline keeps running")
+        }
         Err(e) => tracing::error!(error = %e, "ingest task failed"),
     }
     shutdown.cancelled().await;
@@ -277,9 +334,18 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_where_to_look(bus: &Bus, broker: Option<&EmbeddedBroker>, config: &TriageConfig, addr: std::net::SocketAddr) {
+fn print_where_to_look(
+    bus: &Bus,
+    broker: Option<&EmbeddedBroker>,
+    config: &TriageConfig,
+    addr: std::net::SocketAddr,
+) {
     let kafka = match broker {
-        Some(b) => format!("{} (embedded broker, data in {})", b.bootstrap_servers(), config.broker.data_dir.display()),
+        Some(b) => format!(
+            "{} (embedded broker, data in {})",
+            b.bootstrap_servers(),
+            config.broker.data_dir.display()
+        ),
         None => bus.bootstrap.clone(),
     };
     let base = format!("http://{addr}");
@@ -301,7 +367,10 @@ pub async fn classify_only(config: TriageConfig, args: ClassifyArgs) -> anyhow::
     Ok(())
 }
 
-pub async fn ingest_only(config: TriageConfig, args: triage_ingest::IngestArgs) -> anyhow::Result<()> {
+pub async fn ingest_only(
+    config: TriageConfig,
+    args: triage_ingest::IngestArgs,
+) -> anyhow::Result<()> {
     let shutdown = shutdown_on_signals();
     let mut sources = triage_ingest::sources_from_args(&args)?;
     if sources.is_empty() {
@@ -311,12 +380,16 @@ pub async fn ingest_only(config: TriageConfig, args: triage_ingest::IngestArgs) 
     if args.stdout {
         let sink = Arc::new(triage_ingest::StdoutSink::default());
         // Cursors in a file so that a restarted `--stdout` run resumes too.
-        let cursor_file = args.cursor_file.clone().unwrap_or_else(|| config.broker.data_dir.join("ingest-cursors.json"));
+        let cursor_file = args
+            .cursor_file
+            .clone()
+            .unwrap_or_else(|| config.broker.data_dir.join("ingest-cursors.json"));
         if let Some(dir) = cursor_file.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         let cursors = Arc::new(triage_ingest::FileCursorStore::open(&cursor_file)?);
-        let report = triage_ingest::run_sources(&ingest_config, sources, sink, cursors, shutdown).await?;
+        let report =
+            triage_ingest::run_sources(&ingest_config, sources, sink, cursors, shutdown).await?;
         tracing::info!(?report, "ingest finished");
         return Ok(());
     }
@@ -325,22 +398,40 @@ pub async fn ingest_only(config: TriageConfig, args: triage_ingest::IngestArgs) 
     let producer = Producer::new(&bus)?;
     let sink = Arc::new(KafkaRawSink::new(&bus, producer.clone()));
     // A webhook source is served here when asked (`--source webhook --listen ADDR`), through the gateway crate.
-    if let Some(router) = ingest_config.webhook_router(sink.clone()).context("configuring the webhook")? {
-        let listen = args.listen.or_else(|| webhook_listen(&sources)).unwrap_or(config.gateway.listen);
+    if let Some(router) = ingest_config
+        .webhook_router(sink.clone())
+        .context("configuring the webhook")?
+    {
+        let listen = args
+            .listen
+            .or_else(|| webhook_listen(&sources))
+            .unwrap_or(config.gateway.listen);
         check_webhook_exposure(&ingest_config, listen)?;
-        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding the webhook to {listen}"))?;
-        eprintln!("webhook listening on http://{}/ingest", listener.local_addr()?);
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("binding the webhook to {listen}"))?;
+        eprintln!(
+            "webhook listening on http://{}/ingest",
+            listener.local_addr()?
+        );
         let gateway = Gateway::try_new(config.gateway.clone())?;
         let s = shutdown.clone();
         tokio::spawn(async move {
-            if let Err(e) = gateway.serve_router(router, listener, async move { s.cancelled().await }).await {
+            if let Err(e) = gateway
+                .serve_router(router, listener, async move { s.cancelled().await })
+                .await
+            {
                 tracing::error!(error = %e, "webhook server stopped");
             }
         });
     }
     let cursors = KafkaCursorStore::open(&bus, producer.clone()).await?;
-    let only_webhooks = sources.iter().all(|s| matches!(s, triage_ingest::SourceConfig::Webhook(_)));
-    let report = triage_ingest::run_sources(&ingest_config, sources, sink, cursors, shutdown.clone()).await?;
+    let only_webhooks = sources
+        .iter()
+        .all(|s| matches!(s, triage_ingest::SourceConfig::Webhook(_)));
+    let report =
+        triage_ingest::run_sources(&ingest_config, sources, sink, cursors, shutdown.clone())
+            .await?;
     if only_webhooks {
         shutdown.cancelled().await;
     }
@@ -357,12 +448,17 @@ fn webhook_listen(sources: &[triage_ingest::SourceConfig]) -> Option<std::net::S
 }
 
 /// An anonymous webhook is only acceptable on loopback: refuse to expose it.
-fn check_webhook_exposure(ingest: &triage_ingest::IngestConfig, listen: std::net::SocketAddr) -> anyhow::Result<()> {
+fn check_webhook_exposure(
+    ingest: &triage_ingest::IngestConfig,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<()> {
     let anonymous = ingest.sources.iter().any(|s| {
         matches!(s, triage_ingest::SourceConfig::Webhook(w) if w.allow_anonymous && w.token_env.is_none() && w.token_file.is_none())
     });
     if anonymous && !listen.ip().is_loopback() {
-        bail!("the webhook accepts anonymous posts (allow_anonymous = true) and would listen on {listen}: set token_env or token_file in its [[ingest.sources]] entry, or listen on 127.0.0.1");
+        bail!(
+            "the webhook accepts anonymous posts (allow_anonymous = true) and would listen on {listen}: set token_env or token_file in its [[ingest.sources]] entry, or listen on 127.0.0.1"
+        );
     }
     Ok(())
 }
@@ -373,11 +469,15 @@ pub async fn serve_only(config: TriageConfig, args: ServeArgs) -> anyhow::Result
     triage_bus::admin::ensure_topics(&bus, &bus.topics.all()).await?;
     let producer = Producer::new(&bus)?;
     let sink = Arc::new(KafkaRawSink::new(&bus, producer.clone()));
-    let webhook = config.ingest.webhook_router(sink).context("configuring the webhook")?;
+    let webhook = config
+        .ingest
+        .webhook_router(sink)
+        .context("configuring the webhook")?;
     if webhook.is_some() {
         check_webhook_exposure(&config.ingest, args.listen.unwrap_or(config.gateway.listen))?;
     }
-    let (_gateway, addr) = start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
+    let (_gateway, addr) =
+        start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
     eprintln!("gateway listening on http://{addr}/");
     shutdown.cancelled().await;
     producer.flush(Duration::from_secs(5))?;
@@ -398,12 +498,15 @@ pub async fn tail(config: TriageConfig, args: TailArgs) -> anyhow::Result<()> {
     let bus = require_bus(&config, "tail")?;
     let shutdown = shutdown_on_signals();
     let topic = bus.topics.class(args.class);
-    let mut reader = triage_bus::reader::Reader::from_beginning(&bus, std::slice::from_ref(&topic), "tail")?;
+    let mut reader =
+        triage_bus::reader::Reader::from_beginning(&bus, std::slice::from_ref(&topic), "tail")?;
     let print = |payload: &[u8]| match args.format {
         TailFormat::Json => println!("{}", String::from_utf8_lossy(payload)),
         TailFormat::Text => match ClassEvent::decode(payload) {
             Ok(ClassEvent::Record(r)) => println!("{}", text_line(&r)),
-            Ok(ClassEvent::Tombstone(t)) => println!("{}  [deleted] {}", t.deleted_at.format("%H:%M:%S"), t.id),
+            Ok(ClassEvent::Tombstone(t)) => {
+                println!("{}  [deleted] {}", t.deleted_at.format("%H:%M:%S"), t.id)
+            }
             Err(e) => println!("[undecodable: {e}]"),
         },
     };
@@ -431,7 +534,10 @@ fn text_line(r: &ClassifiedRecord) -> String {
         if r.needs_review { "?" } else { " " },
         r.lang,
         r.text.replace('\n', " "),
-        if places.is_empty() { String::new() } else { format!("  @ {}", places.join(", ")) },
+        if places.is_empty() {
+            String::new()
+        } else {
+            format!("  @ {}", places.join(", "))
+        },
     )
 }
-

@@ -18,22 +18,32 @@ pub fn init_logs(format: LogFormat) {
         .unwrap_or_else(|_| EnvFilter::new("info,librdkafka=warn,rdkafka=warn,tansu=warn,tansu_broker=warn,tansu_storage=warn,tansu_sans_io=warn,libsql=warn"));
     let registry = tracing_subscriber::registry().with(filter);
     match format {
-        LogFormat::Text => registry.with(fmt::layer().with_writer(std::io::stderr)).init(),
-        LogFormat::Json => registry.with(fmt::layer().json().with_writer(std::io::stderr)).init(),
+        LogFormat::Text => registry
+            .with(fmt::layer().with_writer(std::io::stderr))
+            .init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().with_writer(std::io::stderr))
+            .init(),
     }
 }
 
 /// Installs the Prometheus recorder and returns a renderer for `/metrics`.
 pub fn init_metrics() -> anyhow::Result<Arc<dyn Fn() -> String + Send + Sync>> {
     let handle: PrometheusHandle = PrometheusBuilder::new()
-        .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0])?
+        .set_buckets(&[
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+        ])?
         .install_recorder()?;
     let upkeep = handle.clone();
     // The recorder's histograms need periodic upkeep when no HTTP exporter runs it.
-    std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || loop {
-        std::thread::sleep(std::time::Duration::from_secs(5));
-        upkeep.run_upkeep();
-    })?;
+    std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                upkeep.run_upkeep();
+            }
+        })?;
     Ok(Arc::new(move || handle.render()))
 }
 
@@ -61,7 +71,12 @@ pub mod events {
     impl DeadLettered<'_> {
         pub fn emit(&self, detail: &str) {
             metrics::counter!("triage_dlq_total", "stage" => self.stage, "reason" => self.reason.to_owned()).increment(1);
-            tracing::warn!(stage = self.stage, reason = self.reason, detail, "message sent to the dead-letter topic");
+            tracing::warn!(
+                stage = self.stage,
+                reason = self.reason,
+                detail,
+                "message sent to the dead-letter topic"
+            );
         }
     }
 

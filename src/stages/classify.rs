@@ -46,7 +46,11 @@ impl ClassifyStage {
     }
 
     fn remember(&mut self, id: &str, class: Class, cluster: &str) {
-        if self.recent.insert(id.to_owned(), (class, cluster.to_owned())).is_none() {
+        if self
+            .recent
+            .insert(id.to_owned(), (class, cluster.to_owned()))
+            .is_none()
+        {
             self.recent_order.push_back(id.to_owned());
             if self.recent_order.len() > RECENT_CAPACITY {
                 if let Some(old) = self.recent_order.pop_front() {
@@ -56,8 +60,18 @@ impl ClassifyStage {
         }
     }
 
-    fn dead_letter(&self, msg: &InMessage<'_>, reason: &str, detail: &str, out: &mut Vec<OutRecord>) {
-        events::DeadLettered { stage: "classify", reason }.emit(detail);
+    fn dead_letter(
+        &self,
+        msg: &InMessage<'_>,
+        reason: &str,
+        detail: &str,
+        out: &mut Vec<OutRecord>,
+    ) {
+        events::DeadLettered {
+            stage: "classify",
+            reason,
+        }
+        .emit(detail);
         out.push(OutRecord {
             topic: self.topics.dlq(),
             key: msg.key.unwrap_or_default().to_vec(),
@@ -66,8 +80,14 @@ impl ClassifyStage {
                 (dlq_headers::REASON.into(), reason.as_bytes().to_vec()),
                 (dlq_headers::DETAIL.into(), detail.as_bytes().to_vec()),
                 (dlq_headers::TOPIC.into(), msg.topic.as_bytes().to_vec()),
-                (dlq_headers::PARTITION.into(), msg.partition.to_string().into_bytes()),
-                (dlq_headers::OFFSET.into(), msg.offset.to_string().into_bytes()),
+                (
+                    dlq_headers::PARTITION.into(),
+                    msg.partition.to_string().into_bytes(),
+                ),
+                (
+                    dlq_headers::OFFSET.into(),
+                    msg.offset.to_string().into_bytes(),
+                ),
                 (dlq_headers::STAGE.into(), b"classify".to_vec()),
             ],
         });
@@ -108,7 +128,11 @@ impl triage_bus::transform::Transform for ClassifyStage {
                 let cluster = self.deduper.observe(&post);
                 let classification = self.classifier.classify(&post);
                 let record = classification.into_record(post, &cluster);
-                events::Classified { class: record.class, needs_review: record.needs_review }.emit();
+                events::Classified {
+                    class: record.class,
+                    needs_review: record.needs_review,
+                }
+                .emit();
                 self.remember(&record.id, record.class, &record.cluster);
                 out.push(OutRecord {
                     topic: self.topics.class(record.class),

@@ -9,7 +9,11 @@ use triage_model::ClassEvent;
 
 /// Feeds the gateway until `shutdown`. The gateway keeps no database: its state is rebuilt from the topics at
 /// every start, which is why it reads from the beginning without committing.
-pub async fn feed_gateway(bus: Bus, gateway: Gateway, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn feed_gateway(
+    bus: Bus,
+    gateway: Gateway,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let topics = bus.topics.classes();
     let mut reader = Reader::from_beginning(&bus, &topics, "gateway")?;
     let lag_gauge = metrics::gauge!("triage_consumer_lag", "stage" => "gateway");
@@ -27,7 +31,9 @@ pub async fn feed_gateway(bus: Bus, gateway: Gateway, shutdown: CancellationToke
                 continue;
             }
         };
-        let Some(class) = bus.topics.class_of(&msg.topic) else { continue };
+        let Some(class) = bus.topics.class_of(&msg.topic) else {
+            continue;
+        };
         match ClassEvent::decode(msg.payload.as_deref().unwrap_or_default()) {
             Ok(event) => gateway.apply(event, class, msg.partition, msg.offset),
             Err(e) => {

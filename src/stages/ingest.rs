@@ -15,7 +15,10 @@ pub struct KafkaRawSink {
 
 impl KafkaRawSink {
     pub fn new(bus: &Bus, producer: Producer) -> KafkaRawSink {
-        KafkaRawSink { producer, topic: bus.topics.raw() }
+        KafkaRawSink {
+            producer,
+            topic: bus.topics.raw(),
+        }
     }
 }
 
@@ -29,13 +32,20 @@ impl RawSink for KafkaRawSink {
                 payload: event.encode(),
                 headers: Vec::new(),
             };
-            let ack = self.producer.send(&record).await.map_err(|e| SinkError::new(e.to_string()))?;
+            let ack = self
+                .producer
+                .send(&record)
+                .await
+                .map_err(|e| SinkError::new(e.to_string()))?;
             acks.push((record, ack));
         }
         for (record, ack) in acks {
             if ack.wait().await.is_err() {
                 // One more try with backoff before the source is told the batch failed (it will resend it).
-                self.producer.send_acked(&record, 5).await.map_err(|e| SinkError::new(e.to_string()))?;
+                self.producer
+                    .send_acked(&record, 5)
+                    .await
+                    .map_err(|e| SinkError::new(e.to_string()))?;
             }
         }
         Ok(())
@@ -57,11 +67,18 @@ impl KafkaCursorStore {
         let mut cache = HashMap::new();
         for msg in reader.read_to_end(Duration::from_secs(30)).await? {
             if let (Some(key), Some(value)) = (msg.key, msg.payload) {
-                cache.insert(String::from_utf8_lossy(&key).into_owned(), String::from_utf8_lossy(&value).into_owned());
+                cache.insert(
+                    String::from_utf8_lossy(&key).into_owned(),
+                    String::from_utf8_lossy(&value).into_owned(),
+                );
             }
         }
         tracing::info!(cursors = cache.len(), "cursors loaded");
-        Ok(Arc::new(KafkaCursorStore { producer, topic, cache: Mutex::new(cache) }))
+        Ok(Arc::new(KafkaCursorStore {
+            producer,
+            topic,
+            cache: Mutex::new(cache),
+        }))
     }
 }
 
@@ -77,8 +94,14 @@ impl CursorStore for KafkaCursorStore {
             payload: value.as_bytes().to_vec(),
             headers: Vec::new(),
         };
-        self.producer.send_acked(&record, 5).await.map_err(|e| CursorError::new(e.to_string()))?;
-        self.cache.lock().await.insert(key.to_owned(), value.to_owned());
+        self.producer
+            .send_acked(&record, 5)
+            .await
+            .map_err(|e| CursorError::new(e.to_string()))?;
+        self.cache
+            .lock()
+            .await
+            .insert(key.to_owned(), value.to_owned());
         Ok(())
     }
 }

@@ -56,7 +56,10 @@ impl Default for EmbeddedBrokerConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
     #[error("cannot create the broker's data directory {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot find a free port on 127.0.0.1: {0}")]
     Port(std::io::Error),
     #[error("bad broker URL: {0}")]
@@ -96,10 +99,17 @@ impl EmbeddedBroker {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(BrokerError::Start(e)),
             Err(_) => {
-                return Err(BrokerError::NotReady { addr, waited: config.start_timeout });
+                return Err(BrokerError::NotReady {
+                    addr,
+                    waited: config.start_timeout,
+                });
             }
         }
-        let broker = EmbeddedBroker { addr, stop: Some(stop_tx), thread: Some(thread) };
+        let broker = EmbeddedBroker {
+            addr,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        };
         wait_until_listening(addr, config.start_timeout)?;
         info!(%addr, storage = ?config.storage, "embedded broker listening");
         Ok(broker)
@@ -157,18 +167,20 @@ fn run_broker(
     };
     runtime.block_on(async move {
         let built = tansu_broker::broker::Broker::<
-            tansu_broker::coordinator::group::administrator::Controller<tansu_storage::StorageContainer>,
+            tansu_broker::coordinator::group::administrator::Controller<
+                tansu_storage::StorageContainer,
+            >,
             tansu_storage::StorageContainer,
         >::builder()
-            .node_id(111)
-            .cluster_id("triage")
-            .incarnation_id(Uuid::new_v4())
-            .advertised_listener(listener.clone())
-            .storage(storage)
-            .listener(listener)
-            .silent(true)
-            .build()
-            .await;
+        .node_id(111)
+        .cluster_id("triage")
+        .incarnation_id(Uuid::new_v4())
+        .advertised_listener(listener.clone())
+        .storage(storage)
+        .listener(listener)
+        .silent(true)
+        .build()
+        .await;
         let mut broker = match built {
             Ok(b) => b,
             Err(e) => {
@@ -195,11 +207,18 @@ pub fn storage_url(storage: &Storage) -> Result<Url, BrokerError> {
     match storage {
         Storage::Memory => Ok(Url::parse("memory://triage/")?),
         Storage::Sqlite(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| BrokerError::DataDir { path: dir.clone(), source })?;
-            let dir = std::path::absolute(dir)
-                .map_err(|source| BrokerError::DataDir { path: dir.clone(), source })?;
-            Ok(Url::parse(&format!("sqlite:///{}", sqlite_path(&dir.join("broker.db"))))?)
+            std::fs::create_dir_all(dir).map_err(|source| BrokerError::DataDir {
+                path: dir.clone(),
+                source,
+            })?;
+            let dir = std::path::absolute(dir).map_err(|source| BrokerError::DataDir {
+                path: dir.clone(),
+                source,
+            })?;
+            Ok(Url::parse(&format!(
+                "sqlite:///{}",
+                sqlite_path(&dir.join("broker.db"))
+            ))?)
         }
     }
 }
@@ -222,5 +241,8 @@ fn wait_until_listening(addr: SocketAddr, timeout: Duration) -> Result<(), Broke
         }
         thread::sleep(Duration::from_millis(20));
     }
-    Err(BrokerError::NotReady { addr, waited: timeout })
+    Err(BrokerError::NotReady {
+        addr,
+        waited: timeout,
+    })
 }

@@ -23,20 +23,31 @@ pub struct TopicInfo {
 
 /// Creates the topics that do not exist yet, with the configured partition count; existing ones are left as
 /// they are. Safe to call from every stage at start and from several processes at once.
-pub async fn ensure_topics(bus: &Bus, topics: &[(String, TopicKind)]) -> Result<Vec<String>, BusError> {
+pub async fn ensure_topics(
+    bus: &Bus,
+    topics: &[(String, TopicKind)],
+) -> Result<Vec<String>, BusError> {
     let existing: Vec<String> = list_topics(bus)?.into_iter().map(|t| t.name).collect();
-    let missing: Vec<&(String, TopicKind)> =
-        topics.iter().filter(|(name, _)| !existing.contains(name)).collect();
+    let missing: Vec<&(String, TopicKind)> = topics
+        .iter()
+        .filter(|(name, _)| !existing.contains(name))
+        .collect();
     if missing.is_empty() {
         debug!("all {} topics exist", topics.len());
         return Ok(Vec::new());
     }
-    let admin: AdminClient<DefaultClientContext> =
-        bus.client_config().create().map_err(BusError::kafka("creating the admin client"))?;
+    let admin: AdminClient<DefaultClientContext> = bus
+        .client_config()
+        .create()
+        .map_err(BusError::kafka("creating the admin client"))?;
     let new_topics: Vec<NewTopic<'_>> = missing
         .iter()
         .map(|(name, kind)| {
-            let topic = NewTopic::new(name, bus.config.partitions, TopicReplication::Fixed(bus.config.replication_factor));
+            let topic = NewTopic::new(
+                name,
+                bus.config.partitions,
+                TopicReplication::Fixed(bus.config.replication_factor),
+            );
             match kind {
                 TopicKind::Compacted => topic.set("cleanup.policy", "compact"),
                 TopicKind::Stream => topic,
@@ -44,7 +55,10 @@ pub async fn ensure_topics(bus: &Bus, topics: &[(String, TopicKind)]) -> Result<
         })
         .collect();
     let results = admin
-        .create_topics(&new_topics, &AdminOptions::new().operation_timeout(Some(ADMIN_TIMEOUT)))
+        .create_topics(
+            &new_topics,
+            &AdminOptions::new().operation_timeout(Some(ADMIN_TIMEOUT)),
+        )
         .await
         .map_err(BusError::kafka("creating topics"))?;
     let mut created = Vec::new();
@@ -58,7 +72,10 @@ pub async fn ensure_topics(bus: &Bus, topics: &[(String, TopicKind)]) -> Result<
                 debug!(topic = %name, "topic already exists (created concurrently)");
             }
             Err((name, code)) => {
-                return Err(BusError::CreateTopic { topic: name, reason: code.to_string() });
+                return Err(BusError::CreateTopic {
+                    topic: name,
+                    reason: code.to_string(),
+                });
             }
         }
     }
@@ -80,8 +97,10 @@ pub async fn ensure_topics(bus: &Bus, topics: &[(String, TopicKind)]) -> Result<
 
 /// Every topic of the cluster with its partition count, internal topics left out.
 pub fn list_topics(bus: &Bus) -> Result<Vec<TopicInfo>, BusError> {
-    let consumer: BaseConsumer =
-        bus.client_config().create().map_err(BusError::kafka("creating a metadata client"))?;
+    let consumer: BaseConsumer = bus
+        .client_config()
+        .create()
+        .map_err(BusError::kafka("creating a metadata client"))?;
     let metadata = consumer
         .fetch_metadata(None, ADMIN_TIMEOUT)
         .map_err(BusError::kafka("fetching metadata"))?;
@@ -89,7 +108,10 @@ pub fn list_topics(bus: &Bus) -> Result<Vec<TopicInfo>, BusError> {
         .topics()
         .iter()
         .filter(|t| !t.name().starts_with("__") && t.error().is_none())
-        .map(|t| TopicInfo { name: t.name().to_owned(), partitions: t.partitions().len() })
+        .map(|t| TopicInfo {
+            name: t.name().to_owned(),
+            partitions: t.partitions().len(),
+        })
         .collect();
     topics.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(topics)
@@ -107,13 +129,19 @@ pub struct PartitionLag {
 
 /// The lag of `group` on `topics`, from its committed offsets and the partitions' high watermarks.
 pub fn group_lag(bus: &Bus, group: &str, topics: &[String]) -> Result<Vec<PartitionLag>, BusError> {
-    let consumer: BaseConsumer =
-        bus.consumer_config(group).create().map_err(BusError::kafka("creating a lag client"))?;
+    let consumer: BaseConsumer = bus
+        .consumer_config(group)
+        .create()
+        .map_err(BusError::kafka("creating a lag client"))?;
     let metadata = consumer
         .fetch_metadata(None, ADMIN_TIMEOUT)
         .map_err(BusError::kafka("fetching metadata"))?;
     let mut tpl = rdkafka::TopicPartitionList::new();
-    for t in metadata.topics().iter().filter(|t| topics.iter().any(|n| n == t.name())) {
+    for t in metadata
+        .topics()
+        .iter()
+        .filter(|t| topics.iter().any(|n| n == t.name()))
+    {
         for p in t.partitions() {
             tpl.add_partition(t.name(), p.id());
         }

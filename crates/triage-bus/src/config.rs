@@ -71,7 +71,11 @@ pub struct Bus {
 impl Bus {
     pub fn new(config: BusConfig, bootstrap: impl Into<String>) -> Bus {
         let topics = Topics::new(&config.topic_prefix);
-        Bus { config, bootstrap: bootstrap.into(), topics }
+        Bus {
+            config,
+            bootstrap: bootstrap.into(),
+            topics,
+        }
     }
 
     /// The client config every client starts from.
@@ -90,8 +94,14 @@ impl Bus {
     pub(crate) fn consumer_config(&self, group_id: &str) -> ClientConfig {
         let mut cfg = self.client_config();
         cfg.set("group.id", group_id)
-            .set("session.timeout.ms", self.config.session_timeout_ms.to_string())
-            .set("heartbeat.interval.ms", (self.config.session_timeout_ms / 3).max(100).to_string())
+            .set(
+                "session.timeout.ms",
+                self.config.session_timeout_ms.to_string(),
+            )
+            .set(
+                "heartbeat.interval.ms",
+                (self.config.session_timeout_ms / 3).max(100).to_string(),
+            )
             .set("auto.offset.reset", "earliest")
             .set("enable.partition.eof", "false");
         for (k, v) in &self.config.librdkafka {
@@ -118,7 +128,9 @@ pub enum TopicKind {
 
 impl Topics {
     pub fn new(prefix: &str) -> Topics {
-        Topics { prefix: prefix.to_owned() }
+        Topics {
+            prefix: prefix.to_owned(),
+        }
     }
     pub fn prefix(&self) -> &str {
         &self.prefix

@@ -37,7 +37,9 @@ pub enum BusError {
 }
 
 impl BusError {
-    pub(crate) fn kafka(context: impl Into<String>) -> impl FnOnce(rdkafka::error::KafkaError) -> BusError {
+    pub(crate) fn kafka(
+        context: impl Into<String>,
+    ) -> impl FnOnce(rdkafka::error::KafkaError) -> BusError {
         let context = context.into();
         move |source| BusError::Kafka { context, source }
     }

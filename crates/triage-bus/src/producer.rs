@@ -36,9 +36,10 @@ impl Ack {
     pub async fn wait(self) -> Result<(i32, i64), BusError> {
         match self.fut.await {
             Ok(Ok(delivery)) => Ok((delivery.partition, delivery.offset)),
-            Ok(Err((source, _))) => {
-                Err(BusError::Kafka { context: format!("delivering to {}", self.topic), source })
-            }
+            Ok(Err((source, _))) => Err(BusError::Kafka {
+                context: format!("delivering to {}", self.topic),
+                source,
+            }),
             Err(_) => Err(BusError::DeliveryCancelled { topic: self.topic }),
         }
     }
@@ -58,7 +59,9 @@ impl Producer {
         for (k, v) in &bus.config.librdkafka {
             cfg.set(k, v);
         }
-        let inner: FutureProducer = cfg.create().map_err(BusError::kafka("creating the producer"))?;
+        let inner: FutureProducer = cfg
+            .create()
+            .map_err(BusError::kafka("creating the producer"))?;
         Ok(Producer { inner })
     }
 
@@ -68,14 +71,22 @@ impl Producer {
         loop {
             let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
             for (k, v) in &record.headers {
-                headers = headers.insert(Header { key: k, value: Some(v) });
+                headers = headers.insert(Header {
+                    key: k,
+                    value: Some(v),
+                });
             }
             let fr = FutureRecord::to(&record.topic)
                 .key(&record.key)
                 .payload(&record.payload)
                 .headers(headers);
             match self.inner.send_result(fr) {
-                Ok(fut) => return Ok(Ack { topic: record.topic.clone(), fut }),
+                Ok(fut) => {
+                    return Ok(Ack {
+                        topic: record.topic.clone(),
+                        fut,
+                    });
+                }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
@@ -91,7 +102,11 @@ impl Producer {
 
     /// Sends and waits for the acknowledgement, retrying with backoff (up to `attempts` times) when the
     /// delivery fails, so that a broker outage delays the pipeline instead of losing data.
-    pub async fn send_acked(&self, record: &OutRecord, attempts: u32) -> Result<(i32, i64), BusError> {
+    pub async fn send_acked(
+        &self,
+        record: &OutRecord,
+        attempts: u32,
+    ) -> Result<(i32, i64), BusError> {
         let mut backoff = Duration::from_millis(100);
         let mut attempt = 0;
         loop {
@@ -116,7 +131,9 @@ impl Producer {
 
     /// Sends everything still queued. Must be called before exit: a dropped producer purges its queue.
     pub fn flush(&self, timeout: Duration) -> Result<(), BusError> {
-        self.inner.flush(timeout).map_err(BusError::kafka("flushing the producer"))
+        self.inner
+            .flush(timeout)
+            .map_err(BusError::kafka("flushing the producer"))
     }
 
     /// Messages handed to the producer and not yet acknowledged.

@@ -26,7 +26,10 @@ pub struct Received {
 
 impl Received {
     pub fn header(&self, key: &str) -> Option<&[u8]> {
-        self.headers.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_slice())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_slice())
     }
 }
 
@@ -42,8 +45,10 @@ impl Reader {
     /// Assigns all partitions of `topics` at their beginning. `label` names the reader in logs (`client.id`).
     pub fn from_beginning(bus: &Bus, topics: &[String], label: &str) -> Result<Reader, BusError> {
         let mut cfg = bus.consumer_config(&format!("{}-reader-{label}", bus.config.client_id));
-        cfg.set("enable.auto.commit", "false").set("enable.auto.offset.store", "false");
-        let consumer: StreamConsumer = cfg.create().map_err(BusError::kafka("creating a reader"))?;
+        cfg.set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false");
+        let consumer: StreamConsumer =
+            cfg.create().map_err(BusError::kafka("creating a reader"))?;
         let metadata = consumer
             .fetch_metadata(None, METADATA_TIMEOUT)
             .map_err(BusError::kafka("fetching metadata"))?;
@@ -62,13 +67,22 @@ impl Reader {
                 positions.insert((topic.clone(), p.id()), 0);
             }
         }
-        consumer.assign(&tpl).map_err(BusError::kafka("assigning partitions"))?;
-        Ok(Reader { consumer, positions })
+        consumer
+            .assign(&tpl)
+            .map_err(BusError::kafka("assigning partitions"))?;
+        Ok(Reader {
+            consumer,
+            positions,
+        })
     }
 
     /// The next message, waiting for one.
     pub async fn next(&mut self) -> Result<Received, BusError> {
-        let msg = self.consumer.recv().await.map_err(BusError::kafka("reading"))?;
+        let msg = self
+            .consumer
+            .recv()
+            .await
+            .map_err(BusError::kafka("reading"))?;
         let received = Received {
             topic: msg.topic().to_owned(),
             partition: msg.partition(),
@@ -79,11 +93,16 @@ impl Reader {
             headers: msg
                 .headers()
                 .map(|h| {
-                    h.iter().map(|h| (h.key.to_owned(), h.value.unwrap_or_default().to_vec())).collect()
+                    h.iter()
+                        .map(|h| (h.key.to_owned(), h.value.unwrap_or_default().to_vec()))
+                        .collect()
                 })
                 .unwrap_or_default(),
         };
-        self.positions.insert((received.topic.clone(), received.partition), received.offset + 1);
+        self.positions.insert(
+            (received.topic.clone(), received.partition),
+            received.offset + 1,
+        );
         Ok(received)
     }
 
@@ -113,7 +132,9 @@ impl Reader {
         }
         let mut out = Vec::new();
         loop {
-            let done = targets.iter().all(|(k, high)| self.positions.get(k).copied().unwrap_or(0) >= *high);
+            let done = targets
+                .iter()
+                .all(|(k, high)| self.positions.get(k).copied().unwrap_or(0) >= *high);
             if done {
                 return Ok(out);
             }

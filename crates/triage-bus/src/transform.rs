@@ -90,8 +90,12 @@ impl ConsumerContext for StageContext {
         self.stats.rebalances.fetch_add(1, Ordering::Relaxed);
         metrics::counter!("triage_rebalances_total", "stage" => self.stage.clone()).increment(1);
         match rebalance {
-            Rebalance::Assign(tpl) => info!(stage = %self.stage, partitions = tpl.count(), "partitions assigned"),
-            Rebalance::Revoke(tpl) => info!(stage = %self.stage, partitions = tpl.count(), "partitions revoked"),
+            Rebalance::Assign(tpl) => {
+                info!(stage = %self.stage, partitions = tpl.count(), "partitions assigned")
+            }
+            Rebalance::Revoke(tpl) => {
+                info!(stage = %self.stage, partitions = tpl.count(), "partitions revoked")
+            }
             Rebalance::Error(e) => warn!(stage = %self.stage, error = %e, "rebalance error"),
         }
     }
@@ -112,30 +116,43 @@ pub async fn run_transform<T: Transform>(
     cfg.set("enable.auto.commit", "true")
         .set("auto.commit.interval.ms", "1000")
         .set("enable.auto.offset.store", "false");
-    let context = StageContext { stage: options.stage.clone(), stats: stats.clone() };
-    let consumer: StreamConsumer<StageContext> =
-        cfg.create_with_context(context).map_err(BusError::kafka("creating the consumer"))?;
+    let context = StageContext {
+        stage: options.stage.clone(),
+        stats: stats.clone(),
+    };
+    let consumer: StreamConsumer<StageContext> = cfg
+        .create_with_context(context)
+        .map_err(BusError::kafka("creating the consumer"))?;
     let topics: Vec<&str> = options.input_topics.iter().map(String::as_str).collect();
-    consumer.subscribe(&topics).map_err(BusError::kafka("subscribing"))?;
+    consumer
+        .subscribe(&topics)
+        .map_err(BusError::kafka("subscribing"))?;
     info!(stage = %options.stage, group = %options.group_id, topics = ?topics, "stage consuming");
 
     let stage = options.stage.clone();
-    let consumed_metric = metrics::counter!("triage_stage_consumed_total", "stage" => stage.clone());
-    let produced_metric = metrics::counter!("triage_stage_produced_total", "stage" => stage.clone());
-    let latency_metric = metrics::histogram!("triage_stage_latency_seconds", "stage" => stage.clone());
+    let consumed_metric =
+        metrics::counter!("triage_stage_consumed_total", "stage" => stage.clone());
+    let produced_metric =
+        metrics::counter!("triage_stage_produced_total", "stage" => stage.clone());
+    let latency_metric =
+        metrics::histogram!("triage_stage_latency_seconds", "stage" => stage.clone());
 
-    let mut in_flight: FuturesOrdered<std::pin::Pin<Box<dyn Future<Output = Result<Done, BusError>> + Send + '_>>> =
-        FuturesOrdered::new();
+    let mut in_flight: FuturesOrdered<
+        std::pin::Pin<Box<dyn Future<Output = Result<Done, BusError>> + Send + '_>>,
+    > = FuturesOrdered::new();
     let mut outputs: Vec<OutRecord> = Vec::new();
 
-    let store = |done: Done, stats: &TransformStats| match consumer.store_offset(&done.0, done.1, done.2) {
+    let store = |done: Done, stats: &TransformStats| match consumer
+        .store_offset(&done.0, done.1, done.2)
+    {
         Ok(()) => {
             stats.offsets_stored.fetch_add(1, Ordering::Relaxed);
         }
         Err(e) => {
             // The partition was revoked while its outputs were in flight: its new owner will redo the message.
             stats.offset_store_failures.fetch_add(1, Ordering::Relaxed);
-            metrics::counter!("triage_offset_store_failures_total", "stage" => stage.clone()).increment(1);
+            metrics::counter!("triage_offset_store_failures_total", "stage" => stage.clone())
+                .increment(1);
             debug!(topic = %done.0, partition = done.1, offset = done.2, error = %e, "offset not stored");
         }
     };
@@ -211,11 +228,16 @@ pub async fn run_transform<T: Transform>(
         while let Some(done) = in_flight.next().await {
             match done {
                 Ok(done) => store(done, &stats),
-                Err(e) => error!(stage = %stage, error = %e, "in-flight message failed during drain"),
+                Err(e) => {
+                    error!(stage = %stage, error = %e, "in-flight message failed during drain")
+                }
             }
         }
     };
-    if tokio::time::timeout(options.drain_timeout, drain).await.is_err() {
+    if tokio::time::timeout(options.drain_timeout, drain)
+        .await
+        .is_err()
+    {
         warn!(stage = %stage, "drain timed out: the rest will be redone by the next run");
     }
     if let Err(e) = producer.flush(Duration::from_secs(5)) {
