@@ -236,10 +236,10 @@ async fn latency_run(env: &Env, rate: u32, seconds: u32) -> Vec<Duration> {
             .expect("stalled")
             .unwrap();
         let arrived = Instant::now();
-        if let Some(id) = id_of(msg.payload.as_deref().unwrap_or_default()) {
-            if let Some(t0) = sent.lock().unwrap().remove(&id) {
-                latencies.push(arrived - t0);
-            }
+        if let Some(id) = id_of(msg.payload.as_deref().unwrap_or_default())
+            && let Some(t0) = sent.lock().unwrap().remove(&id)
+        {
+            latencies.push(arrived - t0);
         }
     }
     send_task.await.unwrap();

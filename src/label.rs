@@ -60,20 +60,19 @@ fn post_from_line(line: &str, number: usize) -> Option<Post> {
             };
         }
         if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(line)
+            && let Some(text) = map.get("text").and_then(|t| t.as_str())
         {
-            if let Some(text) = map.get("text").and_then(|t| t.as_str()) {
-                let id = map
-                    .get("id")
-                    .and_then(|v| {
-                        v.as_str()
-                            .map(str::to_owned)
-                            .or_else(|| v.as_u64().map(|n| n.to_string()))
-                    })
-                    .unwrap_or_else(|| number.to_string());
-                let mut post = plain_post(text, &id);
-                post.lang = map.get("lang").and_then(|l| l.as_str()).map(str::to_owned);
-                return Some(post);
-            }
+            let id = map
+                .get("id")
+                .and_then(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .or_else(|| v.as_u64().map(|n| n.to_string()))
+                })
+                .unwrap_or_else(|| number.to_string());
+            let mut post = plain_post(text, &id);
+            post.lang = map.get("lang").and_then(|l| l.as_str()).map(str::to_owned);
+            return Some(post);
         }
     }
     Some(plain_post(line, &number.to_string()))

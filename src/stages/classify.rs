@@ -52,10 +52,10 @@ impl ClassifyStage {
             .is_none()
         {
             self.recent_order.push_back(id.to_owned());
-            if self.recent_order.len() > RECENT_CAPACITY {
-                if let Some(old) = self.recent_order.pop_front() {
-                    self.recent.remove(&old);
-                }
+            if self.recent_order.len() > RECENT_CAPACITY
+                && let Some(old) = self.recent_order.pop_front()
+            {
+                self.recent.remove(&old);
             }
         }
     }

@@ -133,10 +133,10 @@ impl EmbeddedBroker {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() {
-                warn!("the embedded broker thread panicked while stopping");
-            }
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            warn!("the embedded broker thread panicked while stopping");
         }
     }
 }

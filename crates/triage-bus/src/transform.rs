@@ -103,6 +103,9 @@ impl ConsumerContext for StageContext {
 
 type Done = (String, i32, i64);
 
+/// The acknowledgement of every output of one input message, resolving to that input's position.
+type PendingAck<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Done, BusError>> + Send + 'a>>;
+
 /// Runs the loop until `shutdown` is cancelled. Returns the final counters.
 pub async fn run_transform<T: Transform>(
     bus: &Bus,
@@ -137,9 +140,7 @@ pub async fn run_transform<T: Transform>(
     let latency_metric =
         metrics::histogram!("triage_stage_latency_seconds", "stage" => stage.clone());
 
-    let mut in_flight: FuturesOrdered<
-        std::pin::Pin<Box<dyn Future<Output = Result<Done, BusError>> + Send + '_>>,
-    > = FuturesOrdered::new();
+    let mut in_flight: FuturesOrdered<PendingAck<'_>> = FuturesOrdered::new();
     let mut outputs: Vec<OutRecord> = Vec::new();
 
     let store = |done: Done, stats: &TransformStats| match consumer

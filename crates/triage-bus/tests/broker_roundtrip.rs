@@ -74,7 +74,7 @@ async fn transform_moves_every_message_once_and_commits() {
             .unwrap()
             .parse()
             .unwrap();
-        let class = if n % 2 == 0 {
+        let class = if n.is_multiple_of(2) {
             triage_model::Class::Offer
         } else {
             triage_model::Class::Noise
