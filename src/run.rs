@@ -185,7 +185,11 @@ async fn run_classify_stage(
 }
 
 /// Reports the classify group's lag as a gauge every few seconds.
-fn spawn_lag_monitor(bus: Bus, group: String, shutdown: CancellationToken) {
+fn spawn_lag_monitor(
+    bus: Bus,
+    group: String,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let topics = vec![bus.topics.raw()];
         loop {
@@ -203,7 +207,14 @@ fn spawn_lag_monitor(bus: Bus, group: String, shutdown: CancellationToken) {
                 metrics::gauge!("triage_consumer_lag", "stage" => "classify").set(total as f64);
             }
         }
-    });
+    })
+}
+
+/// The gateway and its tasks (the HTTP server and the feed from the class topics).
+struct RunningGateway {
+    gateway: Gateway,
+    addr: std::net::SocketAddr,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 async fn start_gateway(
@@ -212,7 +223,7 @@ async fn start_gateway(
     listen: Option<std::net::SocketAddr>,
     webhook: Option<axum::Router>,
     shutdown: CancellationToken,
-) -> anyhow::Result<(Gateway, std::net::SocketAddr)> {
+) -> anyhow::Result<RunningGateway> {
     let mut gw_config = config.gateway.clone();
     if let Some(listen) = listen {
         gw_config.listen = listen;
@@ -228,7 +239,7 @@ async fn start_gateway(
         None => gateway.router(),
     };
     let (s, g) = (shutdown.clone(), gateway.clone());
-    tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         if let Err(e) = g
             .serve_router(router, listener, async move { s.cancelled().await })
             .await
@@ -237,12 +248,20 @@ async fn start_gateway(
         }
     });
     let (b, g, s) = (bus.clone(), gateway.clone(), shutdown.clone());
-    tokio::spawn(async move {
+    let feed = tokio::spawn(async move {
         if let Err(e) = feed_gateway(b, g, s).await {
             tracing::error!(error = %e, "gateway feed stopped");
         }
     });
-    Ok((gateway, addr))
+    Ok(RunningGateway { gateway, addr, tasks: vec![server, feed] })
+}
+
+/// Waits (briefly) for tasks to finish after shutdown, so that their Kafka clients close before the broker.
+async fn join_all(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    let all = futures::future::join_all(tasks);
+    if tokio::time::timeout(Duration::from_secs(3), all).await.is_err() {
+        tracing::warn!("some tasks did not stop within 3 s");
+    }
 }
 
 pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
@@ -284,11 +303,11 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
     if webhook.is_some() {
         check_webhook_exposure(&config.ingest, args.listen.unwrap_or(config.gateway.listen))?;
     }
-    let (gateway, addr) =
+    let RunningGateway { gateway, addr, mut tasks } =
         start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
 
     let group = classify_group(&config, None);
-    spawn_lag_monitor(bus.clone(), group.clone(), shutdown.clone());
+    tasks.push(spawn_lag_monitor(bus.clone(), group.clone(), shutdown.clone()));
     let classify = {
         let (bus, classifier, shutdown) = (bus.clone(), classifier.clone(), shutdown.clone());
         let config_classifier = config.classifier.clone();
@@ -330,7 +349,12 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
     if let Err(e) = producer.flush(Duration::from_secs(3)) {
         tracing::warn!(error = %e, "flush at exit");
     }
-    drop(broker);
+    join_all(tasks).await;
+    // Every Kafka client closes before the embedded broker stops.
+    drop((sink, cursors, producer));
+    if let Some(broker) = broker {
+        tokio::task::spawn_blocking(move || broker.stop()).await?;
+    }
     Ok(())
 }
 
@@ -476,10 +500,11 @@ pub async fn serve_only(config: TriageConfig, args: ServeArgs) -> anyhow::Result
     if webhook.is_some() {
         check_webhook_exposure(&config.ingest, args.listen.unwrap_or(config.gateway.listen))?;
     }
-    let (_gateway, addr) =
-        start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
-    eprintln!("gateway listening on http://{addr}/");
+    let running = start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
+    eprintln!("gateway listening on http://{}/", running.addr);
     shutdown.cancelled().await;
+    running.gateway.close_feeds();
+    join_all(running.tasks).await;
     producer.flush(Duration::from_secs(5))?;
     Ok(())
 }
