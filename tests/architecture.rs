@@ -50,7 +50,8 @@ fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
 #[test]
 fn crate_folders_are_named_like_their_crates() {
     for (folder, path) in crates() {
-        let doc: toml::Table = toml::from_str(&fs::read_to_string(path.join("Cargo.toml")).unwrap()).unwrap();
+        let doc: toml::Table =
+            toml::from_str(&fs::read_to_string(path.join("Cargo.toml")).unwrap()).unwrap();
         assert_eq!(doc["package"]["name"].as_str(), Some(folder.as_str()));
     }
 }
@@ -58,16 +59,25 @@ fn crate_folders_are_named_like_their_crates() {
 #[test]
 fn only_the_bus_crate_knows_rdkafka() {
     for (name, path) in crates() {
-        let uses = dependencies(&path.join("Cargo.toml")).iter().any(|d| d == "rdkafka");
+        let uses = dependencies(&path.join("Cargo.toml"))
+            .iter()
+            .any(|d| d == "rdkafka");
         assert_eq!(uses, name == "triage-bus", "{name} and rdkafka");
     }
-    assert!(!dependencies(&root().join("Cargo.toml")).iter().any(|d| d == "rdkafka"), "the binary goes through triage-bus");
+    assert!(
+        !dependencies(&root().join("Cargo.toml"))
+            .iter()
+            .any(|d| d == "rdkafka"),
+        "the binary goes through triage-bus"
+    );
 }
 
 #[test]
 fn only_the_broker_crate_knows_tansu() {
     for (name, path) in crates() {
-        let uses = dependencies(&path.join("Cargo.toml")).iter().any(|d| d.starts_with("tansu"));
+        let uses = dependencies(&path.join("Cargo.toml"))
+            .iter()
+            .any(|d| d.starts_with("tansu"));
         assert_eq!(uses, name == "triage-broker", "{name} and tansu");
     }
 }
@@ -76,11 +86,31 @@ fn only_the_broker_crate_knows_tansu() {
 fn the_classifier_core_does_no_io() {
     let path = root().join("crates/triage-classify");
     let deps = dependencies(&path.join("Cargo.toml"));
-    for banned in ["tokio", "reqwest", "rdkafka", "axum", "hyper", "triage-bus", "triage-ingest", "triage-gateway"] {
-        assert!(!deps.iter().any(|d| d == banned), "triage-classify depends on {banned}");
+    for banned in [
+        "tokio",
+        "reqwest",
+        "rdkafka",
+        "axum",
+        "hyper",
+        "triage-bus",
+        "triage-ingest",
+        "triage-gateway",
+    ] {
+        assert!(
+            !deps.iter().any(|d| d == banned),
+            "triage-classify depends on {banned}"
+        );
     }
     for (file, text) in sources(&path.join("src")) {
-        for banned in ["std::fs", "std::net", "File::open", "std::env::var", "SystemTime::now", "Utc::now", "thread_rng"] {
+        for banned in [
+            "std::fs",
+            "std::net",
+            "File::open",
+            "std::env::var",
+            "SystemTime::now",
+            "Utc::now",
+            "thread_rng",
+        ] {
             assert!(!text.contains(banned), "{} uses {banned}", file.display());
         }
     }
@@ -94,16 +124,25 @@ fn only_the_gateway_serves_http() {
         }
         for (file, text) in sources(&path.join("src")) {
             // Fake platform servers for tests live in `testing` modules behind a cargo feature of that name.
-            if file.components().any(|c| c.as_os_str() == "testing") || file.ends_with("testing.rs") {
+            if file.components().any(|c| c.as_os_str() == "testing") || file.ends_with("testing.rs")
+            {
                 continue;
             }
             for banned in ["axum::serve", "hyper::server", "hyper_util::server"] {
-                assert!(!text.contains(banned), "{} ({name}) serves HTTP: {banned}", file.display());
+                assert!(
+                    !text.contains(banned),
+                    "{} ({name}) serves HTTP: {banned}",
+                    file.display()
+                );
             }
         }
     }
     for (file, text) in sources(&root().join("src")) {
-        assert!(!text.contains("axum::serve"), "{} serves HTTP itself instead of through the gateway", file.display());
+        assert!(
+            !text.contains("axum::serve"),
+            "{} serves HTTP itself instead of through the gateway",
+            file.display()
+        );
     }
 }
 
@@ -115,8 +154,16 @@ fn only_ingest_knows_platform_formats() {
             continue;
         }
         for (file, text) in sources(&path.join("src")) {
-            for marker in ["app.bsky.feed.post", "/api/v1/timelines", "/2/tweets/search/stream"] {
-                assert!(!text.contains(marker), "{} ({name}) knows a platform format: {marker}", file.display());
+            for marker in [
+                "app.bsky.feed.post",
+                "/api/v1/timelines",
+                "/2/tweets/search/stream",
+            ] {
+                assert!(
+                    !text.contains(marker),
+                    "{} ({name}) knows a platform format: {marker}",
+                    file.display()
+                );
             }
         }
     }

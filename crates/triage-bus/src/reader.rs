@@ -107,6 +107,9 @@ impl Reader {
     }
 
     /// Messages in the assigned partitions not read yet (high watermark minus position).
+    ///
+    /// Blocking, and slow: one watermark request per partition on the reader's own connection, queued behind
+    /// its fetches. Call it from `spawn_blocking`, never inside a read loop that must stay live.
     pub fn lag(&self) -> Result<i64, BusError> {
         let mut lag = 0;
         for ((topic, partition), position) in &self.positions {

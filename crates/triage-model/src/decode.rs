@@ -38,7 +38,10 @@ impl DecodeError {
 
 fn parse_object(bytes: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, DecodeError> {
     if bytes.len() > MAX_RAW_BYTES {
-        return Err(DecodeError::TooLarge { size: bytes.len(), limit: MAX_RAW_BYTES });
+        return Err(DecodeError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_RAW_BYTES,
+        });
     }
     let text = std::str::from_utf8(bytes)?;
     let value: serde_json::Value = serde_json::from_str(text).map_err(DecodeError::NotJson)?;
@@ -48,7 +51,9 @@ fn parse_object(bytes: &[u8]) -> Result<serde_json::Map<String, serde_json::Valu
     match map.get("v") {
         Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
         Some(serde_json::Value::Number(n)) => {
-            return Err(DecodeError::UnsupportedVersion { found: n.as_u64().unwrap_or(0) });
+            return Err(DecodeError::UnsupportedVersion {
+                found: n.as_u64().unwrap_or(0),
+            });
         }
         Some(_) => return Err(DecodeError::Invalid("field `v` must be a number".into())),
         None => return Err(DecodeError::Invalid("missing field `v`".into())),
@@ -62,8 +67,8 @@ impl RawEvent {
     pub fn decode(bytes: &[u8]) -> Result<RawEvent, DecodeError> {
         let mut map = parse_object(bytes)?;
         map.entry("kind").or_insert_with(|| "post".into());
-        let event: RawEvent =
-            serde_json::from_value(serde_json::Value::Object(map)).map_err(DecodeError::WrongSchema)?;
+        let event: RawEvent = serde_json::from_value(serde_json::Value::Object(map))
+            .map_err(DecodeError::WrongSchema)?;
         let (id, source) = match &event {
             RawEvent::Post(p) => (&p.id, p.source),
             RawEvent::Tombstone(t) => (&t.id, t.source),

@@ -15,7 +15,8 @@ mod record;
 pub use class::{Class, ParseClassError};
 pub use decode::{DecodeError, MAX_RAW_BYTES};
 pub use extract::{
-    Capacity, Contact, ContactChannel, Extraction, MissingPerson, MissingStatus, Place, Span, Spanned,
+    Capacity, Contact, ContactChannel, Extraction, MissingPerson, MissingStatus, Place, Span,
+    Spanned,
 };
 pub use post::{Author, Media, Post, PostId, RawEvent, Source, Tombstone};
 pub use record::{ClassEvent, ClassifiedRecord};

@@ -23,7 +23,10 @@ fn example(name: &str) -> (Vec<u8>, serde_json::Value) {
 
 fn assert_valid(schema: &serde_json::Value, instance: &serde_json::Value) {
     let validator = jsonschema::validator_for(schema).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(instance).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
 
@@ -32,7 +35,11 @@ fn raw_examples_validate_and_decode() {
     for name in ["post.json", "post-minimal.json", "tombstone.json"] {
         let (bytes, mut value) = example(name);
         // On the wire `kind` defaults to `post`; the schema describes the explicit form.
-        value.as_object_mut().unwrap().entry("kind").or_insert("post".into());
+        value
+            .as_object_mut()
+            .unwrap()
+            .entry("kind")
+            .or_insert("post".into());
         assert_valid(&schema::raw_event(), &value);
         let event = RawEvent::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         // Round trip: what we encode decodes to the same event.
@@ -51,12 +58,24 @@ fn class_example_validates_and_decodes() {
 #[test]
 fn schema_rejects_what_decode_rejects() {
     let (_, mut value) = example("post.json");
-    value.as_object_mut().unwrap().insert("kind".into(), "post".into());
-    value.as_object_mut().unwrap().insert("colour".into(), "blue".into());
+    value
+        .as_object_mut()
+        .unwrap()
+        .insert("kind".into(), "post".into());
+    value
+        .as_object_mut()
+        .unwrap()
+        .insert("colour".into(), "blue".into());
     let validator = jsonschema::validator_for(&schema::raw_event()).unwrap();
-    assert!(!validator.is_valid(&value), "unknown fields are refused by the schema");
+    assert!(
+        !validator.is_valid(&value),
+        "unknown fields are refused by the schema"
+    );
     let bytes = serde_json::to_vec(&value).unwrap();
-    assert!(matches!(RawEvent::decode(&bytes), Err(DecodeError::WrongSchema(_))));
+    assert!(matches!(
+        RawEvent::decode(&bytes),
+        Err(DecodeError::WrongSchema(_))
+    ));
 }
 
 #[test]
