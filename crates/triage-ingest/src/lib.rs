@@ -60,6 +60,8 @@ mod run;
 mod sink;
 pub mod source;
 mod sse;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod webhook;
 pub mod x;
 

@@ -1,13 +1,10 @@
-//! Shared helpers: fixtures, running sources, scripted HTTP bodies.
+//! Shared helpers: running sources against in-memory sinks; fixtures and fake servers come from
+//! `triage_ingest::testing`.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use bytes::Bytes;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use triage_ingest::{
@@ -15,16 +12,10 @@ use triage_ingest::{
 };
 use triage_model::RawEvent;
 
+// The fake servers and fixture helpers live in the crate (feature `testing`), shared with the root e2e tests.
+pub use triage_ingest::testing::{Step, fixture, json_fixture, serve};
+
 pub const WAIT: Duration = Duration::from_secs(15);
-
-pub fn fixture(rel: &str) -> String {
-    let path = format!("{}/tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
-}
-
-pub fn json_fixture(rel: &str) -> serde_json::Value {
-    serde_json::from_str(&fixture(rel)).expect("fixture is JSON")
-}
 
 pub struct Running {
     pub sink: Arc<MemorySink>,
@@ -110,56 +101,4 @@ pub fn unique(events: &[RawEvent]) -> BTreeSet<String> {
         "an event was produced twice: {keys:?}"
     );
     set
-}
-
-pub async fn serve(router: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    addr
-}
-
-/// One step of a scripted streaming body.
-#[derive(Clone, Debug)]
-pub enum Step {
-    Send(String),
-    Sleep(u64),
-    /// Keep the connection open and silent until the client leaves.
-    Hang,
-    /// Send this every `ms` until the client leaves.
-    Every(String, u64),
-}
-
-/// A streaming body that plays `steps`, then ends (unless a step hangs).
-pub fn scripted_body(steps: Vec<Step>) -> Body {
-    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(16);
-    tokio::spawn(async move {
-        for step in steps {
-            match step {
-                Step::Send(s) => {
-                    if tx.send(Ok(Bytes::from(s))).await.is_err() {
-                        return;
-                    }
-                }
-                Step::Sleep(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-                Step::Hang => {
-                    tx.closed().await;
-                    return;
-                }
-                Step::Every(s, ms) => loop {
-                    if tx.send(Ok(Bytes::from(s.clone()))).await.is_err() {
-                        return;
-                    }
-                    tokio::time::sleep(Duration::from_millis(ms)).await;
-                },
-            }
-        }
-    });
-    Body::from_stream(futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    }))
 }
