@@ -5,7 +5,7 @@ use triage_model::{
     Place, Span, Spanned,
 };
 
-use crate::features::{Analysis, Featurizer};
+use crate::features::{Analysis, Featurizer, wl};
 use crate::resources::Cue;
 use crate::text::TokKind;
 
@@ -28,7 +28,7 @@ fn number_word(w: &str) -> Option<u32> {
     })
 }
 
-const PERSON_WORDS: &[&str] = &[
+pub(crate) const PERSON_WORDS: &[&str] = &[
     "personne",
     "personnes",
     "pers",
@@ -53,7 +53,7 @@ const PERSON_WORDS: &[&str] = &[
     "gens",
     "guests",
 ];
-const SLEEP_WORDS: &[&str] = &[
+pub(crate) const SLEEP_WORDS: &[&str] = &[
     "canape",
     "couch",
     "sofa",
@@ -77,11 +77,11 @@ const SLEEP_WORDS: &[&str] = &[
     "clic-clac",
     "futon",
 ];
-const ROOM_WORDS: &[&str] = &[
+pub(crate) const ROOM_WORDS: &[&str] = &[
     "room", "space", "place", "platz", "sitio", "lugar", "posto", "spazio", "espace",
 ];
-const FOR_WORDS: &[&str] = &["for", "pour", "fur", "para", "per"];
-const TIME_LEAD: &[&str] = &[
+pub(crate) const FOR_WORDS: &[&str] = &["for", "pour", "fur", "para", "per"];
+pub(crate) const TIME_LEAD: &[&str] = &[
     "vers", "a", "around", "at", "um", "gegen", "alle", "hacia", "por", "depuis", "since", "seit",
 ];
 const TIME_PHRASES: &[(&str, &str)] = &[
@@ -98,7 +98,7 @@ const TIME_PHRASES: &[(&str, &str)] = &[
     ("vendredi", "soir"),
     ("friday", "night"),
 ];
-const NAME_STOP: &[&str] = &[
+pub(crate) const NAME_STOP: &[&str] = &[
     "paris",
     "rt",
     "je",
@@ -282,14 +282,14 @@ fn capacity(orig: &str, a: &Analysis) -> Option<Capacity> {
     };
     let n = a.lex.len();
     for i in 0..n {
-        let w = word(i);
-        if PERSON_WORDS.contains(&w)
+        let ti = a.lex[i] as usize;
+        if a.in_list(ti, wl::PERSON)
             && i > 0
             && let Some(k) = number_word(word(i - 1)).filter(|&k| (1..=50).contains(&k))
         {
             return make(i - 1, i + 1, Some(k));
         }
-        if SLEEP_WORDS.contains(&w) {
+        if a.in_list(ti, wl::SLEEP) {
             if i > 0
                 && let Some(k) = number_word(word(i - 1)).filter(|&k| (1..=20).contains(&k))
             {
@@ -297,9 +297,9 @@ fn capacity(orig: &str, a: &Analysis) -> Option<Capacity> {
             }
             return make(i, i + 1, Some(1));
         }
-        if ROOM_WORDS.contains(&w)
+        if a.in_list(ti, wl::ROOM)
             && i + 2 < n
-            && FOR_WORDS.contains(&word(i + 1))
+            && a.in_list(a.lex[i + 1] as usize, wl::FOR)
             && let Some(k) = number_word(word(i + 2)).filter(|&k| (1..=50).contains(&k))
         {
             return make(i, i + 3, Some(k));
@@ -343,7 +343,7 @@ fn missing(fz: &Featurizer, orig: &str, a: &Analysis, media: &[Media]) -> Missin
             let (s, e) = a.orig_span(orig, ti, ti + 1);
             let w = &orig[s..e];
             let upper = w.chars().filter(|c| c.is_uppercase()).count();
-            w.chars().count() >= 2 && upper <= 2 && !NAME_STOP.contains(&a.tok_text(t))
+            w.chars().count() >= 2 && upper <= 2 && !a.in_list(ti, wl::NAME_STOP)
         };
         if !is_name_tok(&a.toks[i], i) {
             i += 1;
@@ -414,7 +414,7 @@ fn missing(fz: &Featurizer, orig: &str, a: &Analysis, media: &[Media]) -> Missin
     for &(name, s, e) in &a.cues {
         if name == "time" {
             let mut s = s as usize;
-            if s > 0 && a.toks[s - 1].lexical() && TIME_LEAD.contains(&a.tok_text(&a.toks[s - 1])) {
+            if s > 0 && a.toks[s - 1].lexical() && a.in_list(s - 1, wl::TIME_LEAD) {
                 s -= 1;
             }
             let r = a.orig_span(orig, s, e as usize);

@@ -1,12 +1,15 @@
 //! Analysis of a post (fold, tokenize, identify the language, match lexicons and gazetteer) and the hashed
 //! features the model reads.
 
+use std::collections::HashMap;
+
 use rust_stemmers::{Algorithm, Stemmer};
 use triage_model::Class;
 
 use crate::lang::LangId;
 use crate::resources::{Cue, Gazetteer, Lexicons};
 use crate::text::{Folded, Tok, TokKind, cap, chain, fnv, mix, tokenize};
+use crate::util::IdHash;
 
 /// Feature groups, normalized separately (each by the square root of its feature count).
 pub(crate) const GROUP_WORD: usize = 0;
@@ -70,6 +73,57 @@ pub(crate) enum Origin {
 
 pub(crate) trait Sink {
     fn add(&mut self, group: usize, idx: u32, origin: Origin);
+
+    /// The character n-gram features of one word (`word_hash` is its token hash): all in [`GROUP_CHAR`], all
+    /// hidden. A sink may cache their sum per word (the inference sink does: they are most of a post's
+    /// features, and common words come back post after post).
+    /// The stem feature hash (0: the word is its own stem) of the word `word_hash` in language `lang`, when
+    /// the sink has it at hand (the inference sink keeps it beside the word's character n-gram sums, so one
+    /// memory read serves both); otherwise the featurizer's stem cache is used and [`Sink::store_stem`] called.
+    #[inline]
+    fn cached_stem(&mut self, word_hash: u64, lang: usize) -> Option<u64> {
+        let _ = (word_hash, lang);
+        None
+    }
+
+    #[inline]
+    fn store_stem(&mut self, word_hash: u64, lang: usize, stem_hash: u64) {
+        let _ = (word_hash, lang, stem_hash);
+    }
+
+    #[inline]
+    fn add_chars(&mut self, word_hash: u64, word: &[u8], shift: u32) {
+        let _ = word_hash;
+        for_each_char_gram(word, shift, |idx| self.add(GROUP_CHAR, idx, Origin::Hidden));
+    }
+}
+
+/// Longest word whose character n-grams are features.
+pub(crate) const MAX_CHAR_GRAM_WORD: usize = 40;
+
+/// Calls `f` with the bucket (`64 - shift` bits) of every character 3-, 4- and 5-gram of `word` with a boundary
+/// marker (space) on each side, 3-grams first, left to right. Each n-gram is packed into a u64 and mixed
+/// (cheaper than hashing byte by byte).
+#[inline]
+pub(crate) fn for_each_char_gram(word: &[u8], shift: u32, mut f: impl FnMut(u32)) {
+    if word.len() > MAX_CHAR_GRAM_WORD {
+        return;
+    }
+    let mut gram = [b' '; MAX_CHAR_GRAM_WORD + 2];
+    gram[1..=word.len()].copy_from_slice(word);
+    let gram = &gram[..word.len() + 2];
+    for n in 3..=5usize {
+        if gram.len() < n {
+            break;
+        }
+        for win in gram.windows(n) {
+            let mut packed = (n as u64) << 56;
+            for (k, &b) in win.iter().enumerate() {
+                packed |= u64::from(b) << (8 * k);
+            }
+            f((mix(packed ^ NS_CHAR) >> shift) as u32);
+        }
+    }
 }
 
 /// Everything known about a post after analysis; reused between posts (one per thread).
@@ -79,6 +133,8 @@ pub(crate) struct Analysis {
     pub toks: Vec<Tok>,
     /// Positions in `toks` of lexical tokens (words, numbers), in order.
     pub lex: Vec<u32>,
+    /// For each token, the [`wl`] flags of its hash (0 for tokens that are not lexical).
+    pub wbits: Vec<u16>,
     pub lang: Option<usize>,
     /// Lexicon hits: (first lexical index, end lexical index, entry id).
     pub lex_hits: Vec<(u32, u32, u32)>,
@@ -91,7 +147,6 @@ pub(crate) struct Analysis {
     /// Length of the analysed prefix of the original text.
     pub analysed_len: usize,
     gaz_tmp: Vec<(u32, u32, u32)>,
-    gram: Vec<u8>,
     /// Stems already computed on this thread (word hash and language → stem feature hash, 0 when the word is
     /// its own stem): stemming allocates, and the same words come back post after post.
     stem_cache: std::collections::HashMap<u64, u64, crate::util::IdHash>,
@@ -109,6 +164,12 @@ impl Analysis {
         let (fs, fe) = (self.toks[a].fs as usize, self.toks[b - 1].fe as usize);
         self.folded.orig_range(orig, fs, fe)
     }
+    /// Is token `i` (a position in `toks`) a word of the list of flag `flag` (one of [`wl`])?
+    #[inline]
+    pub fn in_list(&self, i: usize, flag: u16) -> bool {
+        self.wbits.get(i).is_some_and(|&b| b & flag != 0)
+            && word_list(flag).contains(&self.tok_text(&self.toks[i]))
+    }
     pub fn lex_orig_span(&self, orig: &str, a: u32, b: u32) -> (usize, usize) {
         self.orig_span(
             orig,
@@ -123,6 +184,8 @@ pub struct Featurizer {
     pub(crate) gazetteer: Gazetteer,
     langid: LangId,
     stemmers: Vec<Stemmer>,
+    /// Token hash → [`wl`] flags.
+    word_bits: HashMap<u64, u16, IdHash>,
 }
 
 const STREET_WORDS: &[&str] = &[
@@ -177,6 +240,59 @@ fn in_list(list: &[&str], w: &str) -> bool {
     list.contains(&w)
 }
 
+/// First words of the conditional-clause markers (see [`Featurizer::conditional_offers`]).
+const MARKER_FIRST: &[&str] = &["si", "if", "wenn", "falls", "se"];
+
+/// Word lists looked up per token, as bit flags: [`Analysis::wbits`] holds, for each lexical token, the flags
+/// of the lists its hash is in (one hash probe per token instead of dozens of string comparisons), and
+/// [`Analysis::in_list`] confirms a set bit by comparing the string (so a hash collision cannot change a result).
+pub(crate) mod wl {
+    pub const STREET: u16 = 1 << 0;
+    pub const AGE: u16 = 1 << 1;
+    pub const DM: u16 = 1 << 2;
+    pub const ARR_SUFFIX: u16 = 1 << 3;
+    pub const ROMAN_ARR: u16 = 1 << 4;
+    pub const PERSON: u16 = 1 << 5;
+    pub const SLEEP: u16 = 1 << 6;
+    pub const ROOM: u16 = 1 << 7;
+    pub const FOR: u16 = 1 << 8;
+    pub const TIME_LEAD: u16 = 1 << 9;
+    pub const NAME_STOP: u16 = 1 << 10;
+    pub const MARKER_FIRST: u16 = 1 << 11;
+}
+
+/// The list of a [`wl`] flag.
+fn word_list(flag: u16) -> &'static [&'static str] {
+    use crate::extract as x;
+    match flag {
+        wl::STREET => STREET_WORDS,
+        wl::AGE => AGE_WORDS,
+        wl::DM => DM_WORDS,
+        wl::ARR_SUFFIX => ARR_SUFFIX,
+        wl::ROMAN_ARR => ROMAN_ARR,
+        wl::PERSON => x::PERSON_WORDS,
+        wl::SLEEP => x::SLEEP_WORDS,
+        wl::ROOM => x::ROOM_WORDS,
+        wl::FOR => x::FOR_WORDS,
+        wl::TIME_LEAD => x::TIME_LEAD,
+        wl::NAME_STOP => x::NAME_STOP,
+        wl::MARKER_FIRST => MARKER_FIRST,
+        _ => &[],
+    }
+}
+
+fn word_bits_table() -> HashMap<u64, u16, IdHash> {
+    let mut t: HashMap<u64, u16, IdHash> = HashMap::default();
+    // One bit per flag of `wl` (1 << 0 ..= 1 << 11).
+    for k in 0..12 {
+        let flag = 1u16 << k;
+        for w in word_list(flag) {
+            *t.entry(fnv(0, w.as_bytes())).or_insert(0) |= flag;
+        }
+    }
+    t
+}
+
 /// `20e`, `11eme`, `1er`, `20ème` (folded) with a number 1..=20.
 fn is_arrondissement(w: &str) -> bool {
     let digits = w.bytes().take_while(u8::is_ascii_digit).count();
@@ -222,6 +338,7 @@ impl Featurizer {
             gazetteer,
             langid: LangId::new(),
             stemmers,
+            word_bits: word_bits_table(),
         }
     }
 
@@ -238,10 +355,14 @@ impl Featurizer {
         a.folded.fold(text);
         tokenize(text, &a.folded, &self.lexicons, &mut a.toks);
         a.lex.clear();
+        a.wbits.clear();
         for (i, t) in a.toks.iter().enumerate() {
+            let mut bits = 0;
             if t.lexical() {
                 a.lex.push(i as u32);
+                bits = self.word_bits.get(&t.hash).copied().unwrap_or(0);
             }
+            a.wbits.push(bits);
         }
         a.lang = self.langid.identify(text, &a.folded, &a.toks, declared);
 
@@ -307,6 +428,9 @@ impl Featurizer {
         const CLAUSE: u32 = 7;
         let mut found: Option<u32> = None;
         for li in 0..a.lex.len().saturating_sub(1) {
+            if !a.in_list(a.lex[li] as usize, wl::MARKER_FIRST) {
+                continue;
+            }
             let w0 = a.tok_text(&a.toks[a.lex[li] as usize]);
             let w1 = a.tok_text(&a.toks[a.lex[li + 1] as usize]);
             if MARKERS.iter().any(|&(x, y)| x == w0 && y == w1) {
@@ -350,7 +474,7 @@ impl Featurizer {
                         a.cues.push(("time", i as u32, i as u32 + 1));
                     }
                 }
-                TokKind::Word if in_list(ROMAN_ARR, w) && t.capitalized => {
+                TokKind::Word if t.capitalized && a.in_list(i, wl::ROMAN_ARR) => {
                     a.cues.push(("arrondissement", i as u32, i as u32 + 1));
                 }
                 TokKind::Num => {
@@ -362,21 +486,22 @@ impl Featurizer {
                             || w.starts_with("94"))
                     {
                         a.cues.push(("postcode", i as u32, i as u32 + 1));
-                    } else if w.len() <= 2 && nw.is_some_and(|x| in_list(ARR_SUFFIX, x)) {
+                    } else if w.len() <= 2 && nw.is_some() && a.in_list(i + 1, wl::ARR_SUFFIX) {
                         a.cues.push(("arrondissement", i as u32, i as u32 + 2));
                     } else if w.len() <= 3
-                        && nw
-                            .is_some_and(|x| in_list(STREET_WORDS, x) || x == "place" || x == "via")
+                        && nw.is_some_and(|x| {
+                            a.in_list(i + 1, wl::STREET) || x == "place" || x == "via"
+                        })
                     {
                         a.cues.push(("address", i as u32, i as u32 + 2));
-                    } else if w.len() <= 2 && nw.is_some_and(|x| in_list(AGE_WORDS, x)) {
+                    } else if w.len() <= 2 && nw.is_some() && a.in_list(i + 1, wl::AGE) {
                         a.cues.push(("age", i as u32, i as u32 + 2));
                     }
                 }
                 TokKind::Word => {
-                    if in_list(STREET_WORDS, w) && adjacent {
+                    if adjacent && a.in_list(i, wl::STREET) {
                         a.cues.push(("address", i as u32, i as u32 + 2));
-                    } else if in_list(DM_WORDS, w) {
+                    } else if a.in_list(i, wl::DM) {
                         a.cues.push(("dm", i as u32, i as u32 + 1));
                     }
                 }
@@ -399,7 +524,6 @@ impl Featurizer {
         let shift = 64 - bits;
         let bucket = |h: u64| (mix(h) >> shift) as u32;
         let mut prev: Option<(usize, u64)> = None;
-        let mut gram = std::mem::take(&mut a.gram);
         let mut cache = std::mem::take(&mut a.stem_cache);
         if cache.len() > STEM_CACHE_MAX {
             cache.clear();
@@ -422,38 +546,29 @@ impl Featurizer {
                         && w.len() >= 5
                         && let Some(l) = a.lang
                     {
-                        let key = t.hash ^ (l as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                        let sh = *cache.entry(key).or_insert_with(|| {
-                            let stem = self.stemmers[l].stem(w);
-                            if stem.len() < w.len() {
-                                fnv(NS_STEM, stem.as_bytes())
-                            } else {
-                                0
+                        let sh = match sink.cached_stem(t.hash, l) {
+                            Some(sh) => sh,
+                            None => {
+                                let key =
+                                    t.hash ^ (l as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                                let sh = *cache.entry(key).or_insert_with(|| {
+                                    let stem = self.stemmers[l].stem(w);
+                                    if stem.len() < w.len() {
+                                        fnv(NS_STEM, stem.as_bytes())
+                                    } else {
+                                        0
+                                    }
+                                });
+                                sink.store_stem(t.hash, l, sh);
+                                sh
                             }
-                        });
+                        };
                         if sh != 0 {
                             sink.add(GROUP_WORD, bucket(sh), Origin::Stem(i as u32));
                         }
                     }
-                    if flags.chars && t.kind == TokKind::Word && w.len() <= 40 {
-                        // Character n-grams (3 to 5 bytes) of the word with boundary markers, each packed into a
-                        // u64 and mixed (cheaper than hashing byte by byte).
-                        gram.clear();
-                        gram.push(b' ');
-                        gram.extend_from_slice(w.as_bytes());
-                        gram.push(b' ');
-                        for n in 3..=5usize {
-                            if gram.len() < n {
-                                break;
-                            }
-                            for win in gram.windows(n) {
-                                let mut packed = (n as u64) << 56;
-                                for (k, &b) in win.iter().enumerate() {
-                                    packed |= u64::from(b) << (8 * k);
-                                }
-                                sink.add(GROUP_CHAR, bucket(packed ^ NS_CHAR), Origin::Hidden);
-                            }
-                        }
+                    if flags.chars && t.kind == TokKind::Word && w.len() <= MAX_CHAR_GRAM_WORD {
+                        sink.add_chars(t.hash, w.as_bytes(), shift);
                     }
                 }
                 TokKind::Num => {
@@ -502,7 +617,6 @@ impl Featurizer {
                 }
             }
         }
-        a.gram = gram;
         a.stem_cache = cache;
         for &(_, _, id) in &a.lex_hits {
             let e = &self.lexicons.entries[id as usize];
@@ -553,6 +667,10 @@ impl Featurizer {
 /// 9 to 15 digits in it (French `06 12 34 56 78`, `+33 6 12 34 56 78`, `(555) 123-4567`).
 pub(crate) fn find_phones(orig: &str, out: &mut Vec<(usize, usize)>) {
     let b = orig.as_bytes();
+    // Prefilter: a phone number has at least 9 digits, and most posts have fewer in all.
+    if b.iter().filter(|c| c.is_ascii_digit()).count() < 9 {
+        return;
+    }
     let mut i = 0;
     while i < b.len() {
         let c = b[i];

@@ -115,7 +115,9 @@ impl LangId {
                 }
             }
         }
-        for c in orig.chars() {
+        // Letters with diacritics (an ASCII text has none: skip the scan).
+        let non_ascii = !orig.is_ascii();
+        for c in orig.chars().take_while(|_| non_ascii) {
             if c.is_ascii() {
                 continue;
             }

@@ -16,6 +16,7 @@ mod util;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -331,8 +332,50 @@ impl Featurizer {
 struct Scratch {
     analysis: Analysis,
     hits: Vec<(u32, Origin)>,
-    reasons: Vec<(f32, Origin)>,
+    word_idx: Vec<u32>,
+    /// Reason candidates: (rank << 32 | position in `hits`), see [`Classifier::reasons`].
+    reasons: Vec<u64>,
+    char_cache: CharCache,
 }
+
+/// log2 of the number of slots of the per-thread word → character n-gram sums cache (8,192 slots of 32 bytes).
+const CHAR_CACHE_BITS: u32 = 13;
+
+/// One word's character n-gram features, summed: `n` features whose weights add up to `sums` (exact: the sum
+/// of at most 117 weights of at most 127 in magnitude fits an i16; `n == 0`: not known yet), and its stem.
+#[derive(Clone, Copy, Default)]
+struct CharSlot {
+    word_hash: u64,
+    /// Stem feature hash of the word in language `lang - 1` (`lang == 0`: not known yet).
+    stem_hash: u64,
+    sums: [i16; 6],
+    n: u16,
+    lang: u8,
+}
+
+/// Direct-mapped cache of [`CharSlot`]s, valid for the model of one classifier (`owner`): the character
+/// n-grams are most of a post's features (about 15 per word), each a random read in the 1.5 MB weight table,
+/// and the words of a crisis stream repeat (Zipf), so one read of 24 bytes replaces most of them. Integer sums
+/// make the result identical to adding the features one by one. A thread that switches between classifiers
+/// clears it (256 KiB) at each switch: use one classifier per thread for speed.
+#[derive(Default)]
+struct CharCache {
+    owner: u64,
+    slots: Vec<CharSlot>,
+}
+
+impl CharCache {
+    fn reset_for(&mut self, owner: u64) {
+        if self.owner != owner || self.slots.is_empty() {
+            self.owner = owner;
+            self.slots.clear();
+            self.slots.resize(1 << CHAR_CACHE_BITS, CharSlot::default());
+        }
+    }
+}
+
+/// Source of [`Classifier::id`]s, which tie a thread's [`CharCache`] to the model that filled it.
+static NEXT_CLASSIFIER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 thread_local! {
     /// Buffers reused from post to post on each thread: the hot path allocates nothing per token.
@@ -344,27 +387,126 @@ struct Infer<'a> {
     acc: [[i32; 6]; 2],
     n: [u32; 2],
     hits: &'a mut Vec<(u32, Origin)>,
+    /// Buckets of the word group, read in [`Infer::finish`].
+    word_idx: &'a mut Vec<u32>,
+    char_cache: &'a mut [CharSlot],
+}
+
+impl Infer<'_> {
+    /// Adds the weights of the word group. Reading them in one tight loop, after all the hashing, lets the
+    /// processor overlap the cache misses of these independent random reads.
+    fn finish(&mut self) {
+        let mut acc = [0i32; 6];
+        let mut n = 0u32;
+        for &idx in self.word_idx.iter() {
+            add_row(self.weights, idx, &mut acc, &mut n);
+        }
+        for (a, x) in self.acc[GROUP_WORD].iter_mut().zip(acc) {
+            *a += x;
+        }
+        self.n[GROUP_WORD] += n;
+    }
 }
 
 impl Sink for Infer<'_> {
     #[inline]
     fn add(&mut self, group: usize, idx: u32, origin: Origin) {
-        let row = idx as usize * 6;
-        if let Some(w) = self.weights.get(row..row + 6) {
-            let acc = &mut self.acc[group];
-            for c in 0..6 {
-                acc[c] += i32::from(w[c]);
+        if group == GROUP_WORD {
+            // Read later, all together (see `Infer::finish`).
+            self.word_idx.push(idx);
+            if !matches!(origin, Origin::Hidden) {
+                self.hits.push((idx, origin));
             }
-        }
-        self.n[group] += 1;
-        if group == GROUP_WORD && !matches!(origin, Origin::Hidden) {
-            self.hits.push((idx, origin));
+        } else {
+            add_row(self.weights, idx, &mut self.acc[group], &mut self.n[group]);
         }
     }
+
+    #[inline]
+    fn cached_stem(&mut self, word_hash: u64, lang: usize) -> Option<u64> {
+        let slot = self.char_cache.get(char_slot(word_hash))?;
+        (slot.word_hash == word_hash && usize::from(slot.lang) == lang + 1)
+            .then_some(slot.stem_hash)
+    }
+
+    #[inline]
+    fn store_stem(&mut self, word_hash: u64, lang: usize, stem_hash: u64) {
+        if let Some(slot) = self.char_cache.get_mut(char_slot(word_hash)) {
+            if slot.word_hash != word_hash {
+                *slot = CharSlot {
+                    word_hash,
+                    ..CharSlot::default()
+                };
+            }
+            slot.stem_hash = stem_hash;
+            slot.lang = u8::try_from(lang + 1).unwrap_or(0);
+        }
+    }
+
+    #[inline]
+    fn add_chars(&mut self, word_hash: u64, word: &[u8], shift: u32) {
+        let at = char_slot(word_hash);
+        let Some(slot) = self.char_cache.get_mut(at) else {
+            // No cache (cannot happen: `score` sizes it): add the features one by one.
+            let weights = self.weights;
+            let (acc, n) = (&mut self.acc[GROUP_CHAR], &mut self.n[GROUP_CHAR]);
+            features::for_each_char_gram(word, shift, |idx| add_row(weights, idx, acc, n));
+            return;
+        };
+        if slot.n == 0 || slot.word_hash != word_hash {
+            // Buckets first, then the reads in a tight loop (independent loads overlap their cache misses).
+            let mut idx = [0u32; 3 * features::MAX_CHAR_GRAM_WORD];
+            let mut k = 0;
+            features::for_each_char_gram(word, shift, |i| {
+                if let Some(x) = idx.get_mut(k) {
+                    *x = i;
+                    k += 1;
+                }
+            });
+            let mut sums = [0i32; 6];
+            let mut n = 0u32;
+            for &i in &idx[..k] {
+                add_row(self.weights, i, &mut sums, &mut n);
+            }
+            if slot.word_hash != word_hash {
+                *slot = CharSlot {
+                    word_hash,
+                    ..CharSlot::default()
+                };
+            }
+            slot.sums = sums.map(|x| x as i16);
+            slot.n = n as u16;
+        }
+        for (a, &x) in self.acc[GROUP_CHAR].iter_mut().zip(&slot.sums) {
+            *a += i32::from(x);
+        }
+        self.n[GROUP_CHAR] += u32::from(slot.n);
+    }
+}
+
+/// Slot of a word in the [`CharCache`].
+#[inline]
+fn char_slot(word_hash: u64) -> usize {
+    (text::mix(word_hash) >> (64 - CHAR_CACHE_BITS)) as usize
+}
+
+/// Adds the weights of bucket `idx` to `acc` and counts the feature (a bucket out of the table counts but
+/// weighs nothing, as in [`Infer::add`]).
+#[inline]
+fn add_row(weights: &[i8], idx: u32, acc: &mut [i32; 6], n: &mut u32) {
+    let row = idx as usize * 6;
+    if let Some(w) = weights.get(row..row + 6) {
+        for c in 0..6 {
+            acc[c] += i32::from(w[c]);
+        }
+    }
+    *n += 1;
 }
 
 /// Model, resources and configuration: everything needed to classify a post.
 pub struct Classifier {
+    /// Unique per classifier (see [`CharCache`]).
+    id: u64,
     fz: Featurizer,
     model: Model,
     version: Arc<str>,
@@ -392,6 +534,7 @@ impl Classifier {
         let fz = Featurizer::from_parts(lexicons, gazetteers)?;
         let version = Arc::from(model.header.version.as_str());
         Ok(Classifier {
+            id: NEXT_CLASSIFIER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             fz,
             model,
             version,
@@ -449,14 +592,19 @@ impl Classifier {
             &mut s.analysis,
         );
         s.hits.clear();
+        s.word_idx.clear();
+        s.char_cache.reset_for(self.id);
         let mut sink = Infer {
             weights: &self.model.weights,
             acc: [[0; 6]; 2],
             n: [0; 2],
             hits: &mut s.hits,
+            word_idx: &mut s.word_idx,
+            char_cache: &mut s.char_cache.slots,
         };
         self.fz
             .features(&mut s.analysis, h.bits, h.flags, &mut sink);
+        sink.finish();
         let norm = |g: usize| {
             if sink.n[g] > 0 {
                 h.scale / (sink.n[g] as f32).sqrt()
@@ -520,22 +668,33 @@ impl Classifier {
     /// over the classes (softmax only sees differences), largest first.
     fn reasons(&self, text: &str, class: usize, s: &mut Scratch) -> Vec<String> {
         let w = &self.model.weights;
+        // Contribution × 6, exact in integers: 6 × weight[class] − Σ weights. A candidate is kept when its
+        // contribution exceeds 0.5 (× 6: 3), and sorted by (contribution descending, feature order) packed in
+        // one u64: the order a stable sort of the f32 contributions gives, without its cost.
         s.reasons.clear();
-        for &(idx, origin) in &s.hits {
+        for (k, &(idx, _)) in s.hits.iter().enumerate() {
             let row = &w[idx as usize * 6..idx as usize * 6 + 6];
-            let mean: i32 = row.iter().map(|&x| i32::from(x)).sum();
-            let contrib = f32::from(row[class]) - mean as f32 / 6.0;
-            if contrib > 0.5 {
-                s.reasons.push((contrib, origin));
+            let sum: i32 = row.iter().map(|&x| i32::from(x)).sum();
+            let c6 = 6 * i32::from(row[class]) - sum;
+            if c6 > 3 {
+                // c6 <= 6 × 127 + 5 × 127 < 2^16.
+                let rank = u64::from(0xffff_u32.saturating_sub(c6.unsigned_abs()));
+                s.reasons.push(rank << 32 | k as u64);
             }
         }
-        s.reasons.sort_by(|a, b| b.0.total_cmp(&a.0));
+        s.reasons.sort_unstable();
         let a = &s.analysis;
         let orig = &text[..a.analysed_len];
-        let tok = |ti: u32| {
+        // Lower-cased original text of a token (ASCII without the detour through a temporary String).
+        let tok = |name: &mut String, ti: u32| {
             let t = &a.toks[ti as usize];
             let (os, oe) = a.folded.orig_range(orig, t.range().0, t.range().1);
-            orig[os..oe].to_lowercase()
+            let o = &orig[os..oe];
+            if o.is_ascii() {
+                name.extend(o.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            } else {
+                name.push_str(&o.to_lowercase());
+            }
         };
         let mut out: Vec<String> = Vec::new();
         if class == Class::Offer.index()
@@ -544,40 +703,68 @@ impl Classifier {
         {
             out.push("rule:conditional-offer".to_owned());
         }
-        for &(_, origin) in &s.reasons {
+        for &key in &s.reasons {
             if out.len() >= self.config.max_reasons {
                 break;
             }
-            let name = match origin {
-                Origin::Word(t) => format!("word:{}", tok(t)),
-                Origin::Stem(t) => format!("stem:{}", tok(t)),
-                Origin::Bigram(p, t) => format!("words:{} {}", tok(p), tok(t)),
+            let origin = s.hits[(key & 0xffff_ffff) as usize].1;
+            let mut name = String::with_capacity(24);
+            match origin {
+                Origin::Word(t) => {
+                    name.push_str("word:");
+                    tok(&mut name, t);
+                }
+                Origin::Stem(t) => {
+                    name.push_str("stem:");
+                    tok(&mut name, t);
+                }
+                Origin::Bigram(p, t) => {
+                    name.push_str("words:");
+                    tok(&mut name, p);
+                    name.push(' ');
+                    tok(&mut name, t);
+                }
                 Origin::Lex(id) => {
                     let e = &self.fz.lexicons.entries[id as usize];
                     match e.cue {
-                        Cue::Class(c) => format!("lexicon:{c}:{}", e.text),
+                        Cue::Class(c) => {
+                            let _ = write!(name, "lexicon:{c}:{}", e.text);
+                        }
                         Cue::Status(st) => {
-                            format!("lexicon:{}:{}", format!("{st:?}").to_lowercase(), e.text)
+                            let _ = write!(
+                                name,
+                                "lexicon:{}:{}",
+                                format!("{st:?}").to_lowercase(),
+                                e.text
+                            );
                         }
                     }
                 }
-                Origin::LexClass(c) => format!("lexicon:{c}"),
-                Origin::Cue(n) => format!("regex:{n}"),
+                Origin::LexClass(c) => {
+                    let _ = write!(name, "lexicon:{c}");
+                }
+                Origin::Cue(n) => {
+                    name.push_str("regex:");
+                    name.push_str(n);
+                }
                 Origin::Tag(t) => {
                     let t = &a.toks[t as usize];
                     let (os, oe) = a.folded.orig_range(orig, t.range().0, t.range().1);
-                    format!("hashtag:{}", &orig[os..oe])
+                    name.push_str("hashtag:");
+                    name.push_str(&orig[os..oe]);
                 }
                 Origin::Emoji(t) => {
                     let t = &a.toks[t as usize];
                     let (os, oe) = a.folded.orig_range(orig, t.range().0, t.range().1);
-                    format!("emoji:{}", &orig[os..oe])
+                    name.push_str("emoji:");
+                    name.push_str(&orig[os..oe]);
                 }
                 Origin::Place(id) => {
-                    format!("place:{}", self.fz.gazetteer.entries[id as usize].kind)
+                    name.push_str("place:");
+                    name.push_str(&self.fz.gazetteer.entries[id as usize].kind);
                 }
                 Origin::Hidden => continue,
-            };
+            }
             if !out.contains(&name) {
                 out.push(name);
             }

@@ -20,6 +20,17 @@ pub(crate) struct PhraseIndex {
     /// Prefix entries (`héberg*`): hash of the folded prefix → ids; `prefix_lens` are the distinct lengths.
     prefix: HashMap<u64, Vec<u32>, IdHash>,
     prefix_lens: Vec<usize>,
+    /// Bit set over the keys probed first (single-token keys, phrase starts, prefixes): most tokens are in no
+    /// lexicon, and one bit test tells so without a hash-map probe. Empty until the first insert.
+    filter: Vec<u64>,
+}
+
+/// log2 of the number of bits of [`PhraseIndex::filter`] (8 KiB: a few thousand keys, ~3 % false positives).
+const FILTER_BITS: u32 = 16;
+
+#[inline]
+fn filter_bit(key: u64) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FILTER_BITS)) as usize
 }
 
 struct NoSplit;
@@ -54,6 +65,23 @@ fn phrase_tokens(phrase: &str) -> (Vec<u64>, String) {
 }
 
 impl PhraseIndex {
+    fn mark(&mut self, key: u64) {
+        if self.filter.is_empty() {
+            self.filter = vec![0; (1 << FILTER_BITS) / 64];
+        }
+        let b = filter_bit(key);
+        self.filter[b / 64] |= 1 << (b % 64);
+    }
+
+    /// False when `key` is certainly not a single-token key, a phrase start or a prefix.
+    #[inline]
+    fn maybe(&self, key: u64) -> bool {
+        let b = filter_bit(key);
+        self.filter
+            .get(b / 64)
+            .is_some_and(|w| w >> (b % 64) & 1 == 1)
+    }
+
     /// Adds a phrase; returns false when it has no lexical token.
     pub fn insert(&mut self, phrase: &str, id: u32) -> bool {
         let (prefix, phrase) = match phrase.strip_suffix('*') {
@@ -66,6 +94,7 @@ impl PhraseIndex {
         }
         if prefix && hashes.len() == 1 {
             let key = fnv(0, folded.as_bytes());
+            self.mark(key);
             self.prefix.entry(key).or_default().push(id);
             if !self.prefix_lens.contains(&folded.len()) {
                 self.prefix_lens.push(folded.len());
@@ -80,6 +109,7 @@ impl PhraseIndex {
         if hashes.len() > 1 {
             self.starts.insert(hashes[0]);
         }
+        self.mark(hashes[0]);
         self.max_len = self.max_len.max(hashes.len());
         let ids = self.map.entry(key).or_default();
         if !ids.contains(&id) {
@@ -99,7 +129,8 @@ impl PhraseIndex {
     ) {
         for (i, &ti) in lex.iter().enumerate() {
             let t = &toks[ti as usize];
-            if let Some(ids) = self.map.get(&t.hash) {
+            let known = self.maybe(t.hash);
+            if known && let Some(ids) = self.map.get(&t.hash) {
                 for &id in ids {
                     hit(i, i + 1, id);
                 }
@@ -114,14 +145,17 @@ impl PhraseIndex {
                     if !w.is_char_boundary(l) {
                         continue;
                     }
-                    if let Some(ids) = self.prefix.get(&fnv(0, &w.as_bytes()[..l])) {
+                    let key = fnv(0, &w.as_bytes()[..l]);
+                    if self.maybe(key)
+                        && let Some(ids) = self.prefix.get(&key)
+                    {
                         for &id in ids {
                             hit(i, i + 1, id);
                         }
                     }
                 }
             }
-            if self.starts.contains(&t.hash) {
+            if known && self.starts.contains(&t.hash) {
                 let mut key = t.hash;
                 for j in i + 1..lex.len().min(i + self.max_len) {
                     let u = &toks[lex[j] as usize];

@@ -55,13 +55,27 @@ impl Folded {
         self.clear();
         self.text.reserve(orig.len());
         self.map.reserve(orig.len());
-        for (i, c) in orig.char_indices() {
-            let at = i as u32;
-            if c.is_ascii() {
-                self.text.push(c.to_ascii_lowercase());
-                self.map.push(at);
+        let bytes = orig.as_bytes();
+        let mut i = 0usize;
+        while i < bytes.len() {
+            // Fast path: a run of ASCII folds to its lower case, byte for byte (most posts are mostly ASCII).
+            let run = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(bytes.len() - i);
+            if run > 0 {
+                let start = self.text.len();
+                self.text.push_str(&orig[i..i + run]);
+                self.text[start..].make_ascii_lowercase();
+                self.map.extend(i as u32..(i + run) as u32);
+                i += run;
                 continue;
             }
+            let Some(c) = orig[i..].chars().next() else {
+                break;
+            };
+            let at = i as u32;
+            i += c.len_utf8();
             let special: Option<&str> = match c {
                 'ß' | 'ẞ' => Some("ss"),
                 'œ' | 'Œ' => Some("oe"),
@@ -159,8 +173,13 @@ fn is_emoji(c: char) -> bool {
         0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x2190..=0x21FF | 0x3030 | 0x303D)
 }
 
+#[inline]
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        c.is_alphanumeric()
+    }
 }
 
 /// Segments hashtags: camel case on the original, then a dictionary split for all-lowercase tags.
@@ -228,10 +247,20 @@ pub(crate) fn tokenize(orig: &str, f: &Folded, seg: &dyn Segmenter, out: &mut Ve
             let mut digits_only = true;
             let mut starts_digit = c.is_ascii_digit();
             let mut has_at = None;
-            for (j, d) in rest.char_indices() {
+            let rb = rest.as_bytes();
+            let mut j = 0usize;
+            while j < rb.len() {
+                // ASCII without decoding; other chars decoded.
+                let d = if rb[j] < 0x80 {
+                    char::from(rb[j])
+                } else {
+                    rest[j..].chars().next().unwrap_or(' ')
+                };
+                let dlen = d.len_utf8();
                 if is_word_char(d) {
                     digits_only &= d.is_ascii_digit();
-                    end = i + j + d.len_utf8();
+                    end = i + j + dlen;
+                    j += dlen;
                 } else if d == '@' {
                     has_at = Some(i + j);
                     // e-mail: the local part continues; look for a domain with a dot after it.
