@@ -162,6 +162,7 @@ async fn sigterm_is_clean_and_restart_duplicates_nothing() {
         took < Duration::from_secs(10),
         "SIGTERM to exit took {took:?}"
     );
+    eprintln!("sigterm test: exit 0 after {took:?}");
 
     let restarted = Triage::classify(prefix);
     let expected: HashSet<String> = posts.iter().map(|p| p.id.clone()).collect();
