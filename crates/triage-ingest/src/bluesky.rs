@@ -338,6 +338,7 @@ impl BlueskySource {
     ) -> Result<(), Cancelled> {
         let t = ctx.telemetry();
         t.received(messages.len() as u64);
+        let before = (state.cursor.time_us, state.cursor.recent.len());
         let mut events = Vec::new();
         let mut times = Vec::new();
         let mut max_time = None::<i64>;
@@ -371,7 +372,10 @@ impl BlueskySource {
         {
             state.cursor.time_us = max;
         }
-        state.dirty = true;
+        // Only a changed cursor needs saving (the quiet-stream timer in `connection` waits on `dirty`).
+        if (state.cursor.time_us, state.cursor.recent.len()) != before {
+            state.dirty = true;
+        }
         if state.last_save.elapsed() >= Duration::from_millis(self.cfg.cursor_interval_ms) {
             self.save(ctx, key, state).await;
         }
@@ -402,6 +406,8 @@ impl BlueskySource {
         };
         *connected = true;
         t.connected(&format_args!("jetstream cursor={from:?}"));
+        let cursor_interval = Duration::from_millis(self.cfg.cursor_interval_ms);
+        let mut idle_deadline = deadline_after(tokio::time::Instant::now(), idle);
         loop {
             let msg = tokio::select! {
                 biased;
@@ -409,13 +415,25 @@ impl BlueskySource {
                     let _ = ws.close(None).await;
                     return Err(Cancelled);
                 }
-                m = tokio::time::timeout(idle, ws.next()) => m,
+                // A stream that goes quiet after a batch must not leave the cursor stale until the next message
+                // (a crash then would re-send that batch). `dirty` is only set by `handle` after the sink
+                // acknowledged the batch, and `handle` runs to completion outside this select, so the saved
+                // cursor never covers an unacknowledged event.
+                () = tokio::time::sleep_until(deadline_after(state.last_save, cursor_interval)),
+                    if state.dirty =>
+                {
+                    self.save(ctx, key, state).await;
+                    continue;
+                }
+                // `next()` is cancel-safe: a message is never lost when another branch wins.
+                m = ws.next() => m,
+                () = tokio::time::sleep_until(idle_deadline) => return Ok(End::Timeout),
             };
+            idle_deadline = deadline_after(tokio::time::Instant::now(), idle);
             let first = match msg {
-                Err(_) => return Ok(End::Timeout),
-                Ok(None) => return Ok(End::Closed),
-                Ok(Some(Err(e))) => return Ok(End::Network(e.to_string())),
-                Ok(Some(Ok(m))) => m,
+                None => return Ok(End::Closed),
+                Some(Err(e)) => return Ok(End::Network(e.to_string())),
+                Some(Ok(m)) => m,
             };
             // Take what is already buffered too, so the sink sees batches rather than single events.
             let mut batch = Vec::new();
@@ -449,6 +467,13 @@ impl BlueskySource {
             }
         }
     }
+}
+
+/// `from + d`, or a deadline decades away when that overflows (a configured interval of `u64::MAX` ms means
+/// "never", as with `tokio::time::timeout`).
+fn deadline_after(from: tokio::time::Instant, d: Duration) -> tokio::time::Instant {
+    from.checked_add(d)
+        .unwrap_or_else(|| from + Duration::from_secs(60 * 60 * 24 * 365 * 30))
 }
 
 #[async_trait]

@@ -190,3 +190,104 @@ async fn restart_resumes_from_the_cursor_with_nothing_lost_or_doubled() {
     // The 12 rewound posts came again and were dropped thanks to the ids kept in the cursor.
     assert_eq!(report.sources[0].stats.duplicates, 12);
 }
+
+/// The stream goes quiet after a batch (the socket stays open): the cursor must still be saved within
+/// `cursor_interval_ms`, not at the next message or at shutdown, so that a crash during the silence does not
+/// re-send the batch.
+#[tokio::test]
+async fn cursor_is_saved_while_the_stream_is_quiet() {
+    use std::time::Duration;
+
+    let js = Arc::new(Jetstream::default());
+    let base = 1_783_175_900_000_000i64;
+    let posts: Vec<(i64, String, String)> = (0..4)
+        .map(|i| {
+            let t = base + i as i64 * 100_000;
+            let (line, id) = derived_post(i, t, "PorteOuverte");
+            (t, line, id)
+        })
+        .collect();
+    let last = posts[3].0;
+    js.log
+        .lock()
+        .unwrap()
+        .extend(posts.iter().map(|(t, l, _)| (*t, l.clone())));
+    let url = jetstream(js.clone()).await;
+    let mut cfg = source(url.clone());
+    // The batch arrives well within the first interval after start, so the message path does not save it;
+    // only the timer can. The idle timeout (a reconnect, which also saves) is far beyond the wait below.
+    cfg.cursor_interval_ms = 1_000;
+    cfg.idle_timeout_ms = 120_000;
+    let sink = Arc::new(MemorySink::new());
+    // The first two sends fail: the acknowledgement comes late, and the cursor must wait for it.
+    sink.fail_next(2);
+    let cursors = Arc::new(MemoryCursorStore::new());
+    let run = start_with(
+        config(vec![SourceConfig::Bluesky(cfg.clone())]),
+        sink.clone(),
+        cursors.clone(),
+    );
+
+    // No further message is sent; the fake keeps the socket open and silent.
+    let saved = tokio::time::timeout(Duration::from_secs(8), async {
+        loop {
+            if let Some(raw) = cursors.get("bsky") {
+                let v: serde_json::Value = serde_json::from_str(&raw).expect("cursor is JSON");
+                let time_us = v["time_us"].as_i64().expect("cursor time_us");
+                // Never ahead of what the sink acknowledged.
+                let acked = keyed(&sink.events());
+                for (t, _, id) in &posts {
+                    assert!(
+                        *t > time_us || acked.contains(id),
+                        "cursor {time_us} covers {id}, not acknowledged yet: {acked:?}"
+                    );
+                }
+                if time_us == last {
+                    return raw;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the cursor covers the last post without any further message");
+    assert_eq!(js.requests.lock().unwrap().len(), 1, "no reconnect");
+    assert_eq!(
+        keyed(&sink.events()),
+        posts
+            .iter()
+            .map(|(_, _, id)| id.clone())
+            .collect::<Vec<_>>()
+    );
+
+    // A crash now: a new worker starts from the cursor as it is in the store at this moment (the first one is
+    // then stopped; its shutdown save must not help the second).
+    let crashed = Arc::new(MemoryCursorStore::new());
+    {
+        use triage_ingest::CursorStore;
+        crashed.save("bsky", &saved).await.unwrap();
+    }
+    run.stop().await;
+    // One new post after the silence, so we know when the rewound ones have gone by (Jetstream keeps order).
+    let (line, fresh) = derived_post(4, last + 100_000, "PorteOuverte");
+    js.log.lock().unwrap().push((last + 100_000, line));
+    let sink2 = Arc::new(MemorySink::new());
+    let run = start_with(
+        config(vec![SourceConfig::Bluesky(cfg)]),
+        sink2.clone(),
+        crashed,
+    );
+    run.wait_for(1).await;
+    let report = run.stop().await;
+    assert_eq!(
+        keyed(&sink2.events()),
+        vec![fresh],
+        "the batch before the silence is not produced again"
+    );
+    assert_eq!(report.sources[0].stats.duplicates, 4);
+    let requests = js.requests.lock().unwrap().clone();
+    assert!(
+        requests[1].ends_with(&format!("cursor={}", last - 5_000_000)),
+        "{requests:?}"
+    );
+}
