@@ -11,12 +11,17 @@
 
   const state = {
     config: null,
-    sources: {},
+    // ONE EventSource for every column: a browser holds at most 6 HTTP/1.1 connections per host, and one
+    // stream per column (six with noise) would leave none for the page's other requests.
+    source: null,
+    streamed: [],
+    // The id of the last feed event handled: a reconnect with another class list resumes after it.
+    lastEventId: null,
+    error: false,
     map: null,
     offersLayer: null,
     token: sessionStorage.getItem('triage-token') || '',
     offersTimer: null,
-    errors: {},
   };
 
   // ---- small DOM helpers (text only) ----
@@ -48,13 +53,21 @@
     return state.token ? { Authorization: 'Bearer ' + state.token } : {};
   }
 
+  // "live · n/n feeds": n columns, all carried by the one stream.
   function setStatus() {
     const status = document.getElementById('status');
-    const open = Object.values(state.sources).filter((s) => s.readyState === 1).length;
-    const total = Object.keys(state.sources).length;
-    const errs = Object.keys(state.errors).length;
-    status.textContent = errs ? 'reconnecting… (' + open + '/' + total + ' live)' : 'live · ' + open + '/' + total + ' feeds';
-    status.className = 'status ' + (errs ? 'err' : open === total ? 'ok' : '');
+    const total = state.streamed.length;
+    const open = state.source && state.source.readyState === 1 ? total : 0;
+    if (state.error) {
+      status.textContent = 'reconnecting… (' + open + '/' + total + ' live)';
+      status.className = 'status err';
+    } else if (open === total && total > 0) {
+      status.textContent = 'live · ' + open + '/' + total + ' feeds';
+      status.className = 'status ok';
+    } else {
+      status.textContent = 'connecting… (' + open + '/' + total + ' feeds)';
+      status.className = 'status';
+    }
   }
 
   // ---- columns ----
@@ -218,48 +231,69 @@
     return params;
   }
 
-  function connect(cls) {
-    if (state.sources[cls]) state.sources[cls].close();
-    const cards = cardsOf(cls);
-    cards.replaceChildren(el('p', 'empty', 'waiting for posts…'));
+  function clearColumn(cls) {
+    cardsOf(cls).replaceChildren(el('p', 'empty', 'waiting for posts…'));
     updateCount(cls);
+  }
+
+  // The class of a feed event, if it is one of our columns.
+  function classOf(data) {
+    return data && CLASSES.includes(data.class) ? data.class : null;
+  }
+
+  function onFeedEvent(kind, ev) {
+    if (ev.lastEventId) state.lastEventId = ev.lastEventId;
+    let data;
+    try {
+      data = JSON.parse(ev.data);
+    } catch (_) {
+      return; /* a malformed event must not stop the feed */
+    }
+    const cls = classOf(data);
+    if (!cls || !state.streamed.includes(cls)) return;
+    if (kind === 'record') upsert(cls, data);
+    else if (kind === 'retract') retract(cls, data.id);
+    else if (kind === 'handled') markHandled(cls, data.id, data.handled);
+    if (cls === 'offer' && kind !== 'handled') scheduleOffers();
+  }
+
+  // (Re)opens the one stream for the visible columns. `fresh`: clear the columns and ask for each one's backlog
+  // (first load, filters changed, a column added); otherwise resume after the last event seen, so the columns
+  // kept lose nothing and get nothing twice.
+  function connect(fresh) {
+    if (state.source) {
+      state.source.close();
+      state.source = null;
+    }
+    const showNoise = document.getElementById('f-noise').checked;
+    const classes = CLASSES.filter((c) => c !== 'noise' || showNoise);
+    for (const cls of CLASSES) {
+      if (fresh || !classes.includes(cls)) clearColumn(cls);
+    }
+    state.streamed = classes;
     const params = filterParams();
-    params.set('backlog', String(BACKLOG));
-    const es = new EventSource('/api/feed/' + cls + '?' + params.toString());
-    es.addEventListener('record', (ev) => {
-      try {
-        upsert(cls, JSON.parse(ev.data));
-      } catch (_) { /* a malformed event must not stop the feed */ }
-      if (cls === 'offer') scheduleOffers();
-    });
-    es.addEventListener('retract', (ev) => {
-      try {
-        retract(cls, JSON.parse(ev.data).id);
-      } catch (_) { /* ignore */ }
-      if (cls === 'offer') scheduleOffers();
-    });
-    es.addEventListener('handled', (ev) => {
-      try {
-        const h = JSON.parse(ev.data);
-        markHandled(cls, h.id, h.handled);
-      } catch (_) { /* ignore */ }
-    });
-    es.onopen = () => { delete state.errors[cls]; setStatus(); };
+    params.set('classes', classes.join(','));
+    if (fresh || state.lastEventId === null) {
+      params.set('backlog', String(BACKLOG));
+    } else {
+      params.set('last_event_id', state.lastEventId);
+    }
+    const es = new EventSource('/api/feed?' + params.toString());
+    for (const kind of ['record', 'retract', 'handled']) {
+      es.addEventListener(kind, (ev) => {
+        if (state.source === es) onFeedEvent(kind, ev);
+      });
+    }
+    es.onopen = () => { state.error = false; setStatus(); };
     // EventSource reconnects by itself, sending Last-Event-ID: the gateway replays what was missed.
-    es.onerror = () => { state.errors[cls] = true; setStatus(); };
-    state.sources[cls] = es;
+    es.onerror = () => { state.error = true; setStatus(); };
+    state.source = es;
+    state.error = false;
+    setStatus();
   }
 
   function connectAll() {
-    const showNoise = document.getElementById('f-noise').checked;
-    for (const cls of CLASSES) {
-      if (cls === 'noise' && !showNoise) {
-        if (state.sources.noise) { state.sources.noise.close(); delete state.sources.noise; }
-        continue;
-      }
-      connect(cls);
-    }
-    setStatus();
+    connect(true);
   }
 
   // ---- map ----
@@ -329,8 +363,11 @@
     };
     for (const id of ['f-lang', 'f-conf', 'f-q']) document.getElementById(id).addEventListener('input', changed);
     document.getElementById('f-noise').addEventListener('change', () => {
-      document.getElementById('col-noise').hidden = !document.getElementById('f-noise').checked;
-      connectAll();
+      const on = document.getElementById('f-noise').checked;
+      document.getElementById('col-noise').hidden = !on;
+      // Noise off: resume the other columns where they were. Noise on: its column needs its backlog, and a
+      // resume only brings what comes after the last event seen, so start afresh.
+      connect(on);
     });
     const token = document.getElementById('f-token');
     token.value = state.token;

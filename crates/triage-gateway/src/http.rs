@@ -146,21 +146,19 @@ fn wants_unredacted(
     }
 }
 
-async fn feed_handler(
-    State(gw): State<Gateway>,
-    Path(class): Path<String>,
-    Query(p): Params,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let class = parse_class(&class)?;
-    let filters = filters(&p)?;
+/// Where a feed starts: after `Last-Event-ID` (header, else `last_event_id` parameter), else the `backlog`.
+fn feed_start(
+    gw: &Gateway,
+    p: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<feed::Start, ApiError> {
     let last_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .or(p.get("last_event_id").map(String::as_str))
         .map(str::trim)
         .filter(|s| !s.is_empty());
-    let start = match last_id {
+    Ok(match last_id {
         Some(id) => feed::Start::After(id.parse().map_err(|_| {
             ApiError::bad_request(format!("Last-Event-ID `{id}` is not an event id"))
         })?),
@@ -174,13 +172,55 @@ async fn feed_handler(
             };
             feed::Start::Backlog(backlog.min(gw.inner.config.feed_buffer))
         }
-    };
-    let mut response = feed::sse(gw, class, filters, start).into_response();
+    })
+}
+
+fn feed_response(
+    gw: Gateway,
+    classes: Vec<Class>,
+    filters: Filters,
+    start: feed::Start,
+) -> Response {
+    let mut response = feed::sse(gw, classes, filters, start).into_response();
     // Proxies (nginx) buffer responses by default, which would hold SSE events back.
     response
         .headers_mut()
         .insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    response
+}
+
+async fn feed_handler(
+    State(gw): State<Gateway>,
+    Path(class): Path<String>,
+    Query(p): Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let class = parse_class(&class)?;
+    let filters = filters(&p)?;
+    let start = feed_start(&gw, &p, &headers)?;
+    Ok(feed_response(gw, vec![class], filters, start))
+}
+
+/// `GET /api/feed?classes=offer,request`: several classes on one stream (all six, noise included, when
+/// `classes` is absent or empty).
+async fn multi_feed_handler(
+    State(gw): State<Gateway>,
+    Query(p): Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let mut classes = match p.get("classes") {
+        Some(list) => posts::parse_classes(list)
+            .map_err(|e| ApiError::bad_request(format!("classes: {e}")))?,
+        None => Vec::new(),
+    };
+    if classes.is_empty() {
+        classes = Class::ALL.to_vec();
+    }
+    classes.sort_unstable_by_key(|c| c.index());
+    classes.dedup();
+    let filters = filters(&p)?;
+    let start = feed_start(&gw, &p, &headers)?;
+    Ok(feed_response(gw, classes, filters, start))
 }
 
 async fn offers_handler(State(gw): State<Gateway>) -> Response {
@@ -422,6 +462,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 
 pub(crate) fn router(gw: Gateway) -> Router {
     let api = Router::new()
+        .route("/api/feed", get(multi_feed_handler))
         .route("/api/feed/{class}", get(feed_handler))
         .route("/api/offers.geojson", get(offers_handler))
         .route("/api/missing", get(missing_json))

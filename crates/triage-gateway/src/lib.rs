@@ -8,6 +8,7 @@
 //! | --- | --- |
 //! | `GET /` | the crisis desk's dashboard (assets embedded in the binary, Leaflet vendored) |
 //! | `GET /api/feed/{class}` | Server-Sent Events, filters `lang`, `tag`, `min_confidence`, `bbox`, `q`, resumable with `Last-Event-ID` |
+//! | `GET /api/feed?classes=offer,request` | the same events for several classes (all when absent) on ONE connection, ids monotonic across classes: what the dashboard uses |
 //! | `GET /api/offers.geojson` | RFC 7946 FeatureCollection of current offers, one Point per cluster |
 //! | `GET /api/missing`, `GET /api/missing.pfif` | missing persons as JSON and PFIF 1.4 (token) |
 //! | `GET /api/posts` | search and export (JSON or CSV) for journalists, noise left out unless asked for |

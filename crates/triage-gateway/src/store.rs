@@ -4,6 +4,11 @@
 //! All of it sits behind one `RwLock` held only for short, non-async sections. Feed events are assigned their
 //! id, pushed to the ring and broadcast under the write lock, and a subscriber snapshots the ring and
 //! subscribes under the read lock: so "what was missed" and "what comes live" never overlap nor leave a gap.
+//!
+//! Event ids come from ONE sequence for all classes, and every event goes out on ONE broadcast channel, in id
+//! order: a feed of several classes (`/api/feed?classes=…`) then sees a single increasing id sequence, and a
+//! single "last id sent" is a sound resume point. The rings stay per class so that a flood in one class (noise)
+//! cannot push another class's events out of the resume buffer; a resume merges the rings by id.
 
 use std::{
     collections::{BTreeMap, HashMap, VecDeque},
@@ -86,6 +91,8 @@ pub(crate) enum FeedKind {
 pub(crate) struct FeedEvent {
     /// Monotonic across all classes of this gateway process.
     pub id: u64,
+    /// The feed (class) the event belongs to; also in `data` as `"class"`.
+    pub class: Class,
     pub kind: FeedKind,
     /// The SSE `event:` name.
     pub name: &'static str,
@@ -139,7 +146,8 @@ pub(crate) struct Store {
     handled: HashMap<String, Handled>,
     next_event_id: u64,
     rings: [VecDeque<Arc<FeedEvent>>; 6],
-    senders: [broadcast::Sender<Arc<FeedEvent>>; 6],
+    /// Every class's events, in id order (subscribers filter by class).
+    sender: broadcast::Sender<Arc<FeedEvent>>,
     counts: [usize; 6],
     /// Last offset applied per (topic class, partition): shown on /healthz.
     pub offsets: BTreeMap<(Class, i32), i64>,
@@ -164,7 +172,14 @@ impl Store {
             handled: HashMap::new(),
             next_event_id: first_id,
             rings: Default::default(),
-            senders: std::array::from_fn(|_| broadcast::channel(feed_buffer.max(16)).0),
+            // Room for a full ring of every class: a subscriber that falls further behind catches up from
+            // the rings (see feed.rs), so this only bounds how often that happens.
+            sender: broadcast::channel(
+                feed_buffer
+                    .saturating_mul(Class::ALL.len())
+                    .clamp(16, 1 << 16),
+            )
+            .0,
             counts: [0; 6],
             offsets: BTreeMap::new(),
         }
@@ -192,7 +207,7 @@ impl Store {
                         old_class,
                         FeedKind::Retract,
                         "retract",
-                        retract_json(&id, "moved"),
+                        retract_json(&id, "moved", old_class),
                     );
                 }
                 self.counts[old_class.index()] -= 1;
@@ -241,7 +256,7 @@ impl Store {
                     entry.class,
                     FeedKind::Retract,
                     "retract",
-                    retract_json(&tombstone.id, "deleted"),
+                    retract_json(&tombstone.id, "deleted", entry.class),
                 );
                 Applied::Retracted
             }
@@ -283,6 +298,7 @@ impl Store {
     fn push_event(&mut self, class: Class, kind: FeedKind, name: &'static str, data: String) {
         let event = Arc::new(FeedEvent {
             id: self.next_event_id,
+            class,
             kind,
             name,
             data: data.into(),
@@ -293,8 +309,8 @@ impl Store {
         while ring.len() > self.feed_buffer {
             ring.pop_front();
         }
-        // No receiver is fine: nobody is watching this class right now.
-        let _ = self.senders[class.index()].send(event);
+        // No receiver is fine: nobody is watching right now.
+        let _ = self.sender.send(event);
     }
 
     /// Marks (or unmarks) a post as handled. `None` when the post is unknown.
@@ -309,7 +325,9 @@ impl Store {
         } else {
             self.handled.remove(id);
         }
-        let data = serde_json::json!({ "id": id, "handled": handled, "at": mark.at }).to_string();
+        let data =
+            serde_json::json!({ "id": id, "class": class, "handled": handled, "at": mark.at })
+                .to_string();
         self.push_event(class, FeedKind::Handled, "handled", data);
         Some(mark)
     }
@@ -334,32 +352,44 @@ impl Store {
         self.counts[class.index()]
     }
 
-    /// Subscribes to a class's live events and returns, atomically with it, the buffered events after
-    /// `after` (all of them when `after` is older than the buffer).
-    pub fn subscribe(
-        &self,
-        class: Class,
-        after: Option<u64>,
-    ) -> (broadcast::Receiver<Arc<FeedEvent>>, Vec<Arc<FeedEvent>>) {
-        let rx = self.senders[class.index()].subscribe();
-        let missed = match after {
-            Some(after) => self.rings[class.index()]
-                .iter()
-                .filter(|e| e.id > after)
-                .cloned()
-                .collect(),
-            None => Vec::new(),
-        };
-        (rx, missed)
+    /// The id of the newest event so far (every later event has a greater id).
+    pub fn last_event_id(&self) -> u64 {
+        self.next_event_id.saturating_sub(1)
     }
 
-    /// Buffered events of a class after `after`, for a client that lagged behind the live channel.
-    pub fn buffered_after(&self, class: Class, after: u64) -> Vec<Arc<FeedEvent>> {
-        self.rings[class.index()]
+    /// Subscribes to the live events and returns, atomically with it, the buffered events of `classes` after
+    /// `after`, merged in id order (all of them when `after` is older than the buffers), and the id of the
+    /// newest event at that instant: everything the receiver yields is newer than it.
+    pub fn subscribe(
+        &self,
+        classes: &[Class],
+        after: Option<u64>,
+    ) -> (
+        broadcast::Receiver<Arc<FeedEvent>>,
+        Vec<Arc<FeedEvent>>,
+        u64,
+    ) {
+        let rx = self.sender.subscribe();
+        let missed = match after {
+            Some(after) => self.buffered_after(classes, after),
+            None => Vec::new(),
+        };
+        (rx, missed, self.last_event_id())
+    }
+
+    /// Buffered events of `classes` after `after`, in id order.
+    pub fn buffered_after(&self, classes: &[Class], after: u64) -> Vec<Arc<FeedEvent>> {
+        let mut out: Vec<Arc<FeedEvent>> = classes
             .iter()
-            .filter(|e| e.id > after)
-            .cloned()
-            .collect()
+            .flat_map(|c| {
+                let ring = &self.rings[c.index()];
+                // Each ring is sorted by id: skip what the client has without scanning it.
+                let from = ring.partition_point(|e| e.id <= after);
+                ring.range(from..).cloned()
+            })
+            .collect();
+        out.sort_unstable_by_key(|e| e.id);
+        out
     }
 
     /// The whole ring of a class (newest last), for the `backlog` of a fresh client.
@@ -368,6 +398,6 @@ impl Store {
     }
 }
 
-fn retract_json(id: &str, reason: &str) -> String {
-    serde_json::json!({ "id": id, "reason": reason }).to_string()
+fn retract_json(id: &str, reason: &str, class: Class) -> String {
+    serde_json::json!({ "id": id, "class": class, "reason": reason }).to_string()
 }

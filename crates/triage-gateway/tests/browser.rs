@@ -2,6 +2,10 @@
 //! `scripts/install-test-deps.sh`): a record applied to the gateway shows in its column within 2 s, a post
 //! holding HTML or a script is shown as text, "mark as handled" works, and a screenshot is saved.
 //!
+//! All of it with the six columns on (noise included): Chromium holds at most 6 HTTP/1.1 connections per host,
+//! so a page with one live stream per column would leave its other requests (`/api/offers.geojson`,
+//! `POST /api/handled/…`) waiting forever. The page must use one stream for all its columns.
+//!
 //! Without Chromium this test FAILS (telling to run the install script). `TRIAGE_SKIP_BROWSER=1` skips it
 //! on purpose, loudly.
 
@@ -60,6 +64,18 @@ async fn run(server: &TestServer, browser: &Browser) -> Result<(), Box<dyn std::
         .wait_for_card(Class::Info, "sample:info1", Duration::from_secs(2))
         .await?;
 
+    // Every column on, noise included (six classes).
+    set_noise(browser, true).await?;
+    gw.apply(
+        ClassEvent::Record(record("noise1", Class::Noise, "lol ce match")),
+        Class::Noise,
+        0,
+        0,
+    );
+    browser
+        .wait_for_card(Class::Noise, "sample:noise1", Duration::from_secs(2))
+        .await?;
+
     // Live: an offer applied now shows within 2 s.
     let text = "#PorteOuverte J'héberge 2 personnes à Paris 11e, appelez le 06 12 34 56 78";
     let mut offer = record("offer1", Class::Offer, text);
@@ -80,6 +96,22 @@ async fn run(server: &TestServer, browser: &Browser) -> Result<(), Box<dyn std::
     assert!(
         shown.contains("[phone]") && !shown.contains("06 12"),
         "redacted on the page: {shown}"
+    );
+
+    // The page's own requests are not starved by its live feed (3 s, then "timeout").
+    let fetched = browser
+        .js(
+            "return Promise.race([\
+               fetch('/api/offers.geojson').then(r => r.json()).then(j => j.features.map(f => f.properties.id)),\
+               new Promise(res => setTimeout(() => res('timeout'), 3000)),\
+             ]);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        fetched,
+        serde_json::json!(["sample:offer1"]),
+        "fetch('/api/offers.geojson') from the page with all six columns live"
     );
 
     // XSS: shown as text, no element created, no script ran.
@@ -142,6 +174,19 @@ async fn run(server: &TestServer, browser: &Browser) -> Result<(), Box<dyn std::
         .unwrap_or_default();
     assert_eq!(handled, [true]);
 
+    // A mark set elsewhere (another desk) reaches the page through the feed.
+    let marked = http_call(server, "POST", "/api/handled/sample%3Aevil").await?;
+    assert_eq!(marked["handled"], true, "{marked}");
+    browser
+        .wait_until(
+            "mark set elsewhere shown",
+            "const c = Array.from(document.querySelectorAll('#col-offer .post')).find(c => c.dataset.id === 'sample:evil');\
+             return !!c && c.classList.contains('handled');",
+            vec![],
+            Duration::from_secs(2),
+        )
+        .await?;
+
     // A deleted post leaves the page.
     gw.apply(tombstone("info1"), Class::Info, 0, 5);
     browser
@@ -174,6 +219,23 @@ async fn run(server: &TestServer, browser: &Browser) -> Result<(), Box<dyn std::
         .wait_for_card(Class::Support, "sample:sup1", Duration::from_secs(2))
         .await?;
 
+    // Noise off again: the cards already shown stay, and the feed goes on.
+    set_noise(browser, false).await?;
+    browser
+        .wait_for_card(Class::Offer, "sample:offer1", Duration::from_secs(1))
+        .await?;
+    apply_all(
+        gw,
+        [record(
+            "offer2",
+            Class::Offer,
+            "Canapé libre à Belleville #PorteOuverte",
+        )],
+    );
+    browser
+        .wait_for_card(Class::Offer, "sample:offer2", Duration::from_secs(2))
+        .await?;
+
     let path = std::env::var_os("TRIAGE_SCREENSHOT_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(std::env::temp_dir)
@@ -185,15 +247,51 @@ async fn run(server: &TestServer, browser: &Browser) -> Result<(), Box<dyn std::
     Ok(())
 }
 
-/// GET over a plain TCP connection (HTTP/1.0, no client library needed).
+/// Ticks (or unticks) "show noise" with a real click and waits until the page is live again with the noise
+/// column shown (or hidden).
+async fn set_noise(browser: &Browser, on: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let checked = browser
+        .js("return document.getElementById('f-noise').checked;", vec![])
+        .await?;
+    if checked != serde_json::json!(on) {
+        browser
+            .client()
+            .find(fantoccini::Locator::Id("f-noise"))
+            .await?
+            .click()
+            .await?;
+    }
+    browser
+        .wait_until(
+            "noise column toggled and every feed live",
+            "return document.getElementById('col-noise').hidden === !arguments[0] && \
+             /^live · (\\d+)\\/\\1 feeds$/.test(document.getElementById('status').textContent);",
+            vec![serde_json::json!(on)],
+            Duration::from_secs(5),
+        )
+        .await?;
+    Ok(())
+}
+
 async fn http_get(
     server: &TestServer,
     path: &str,
 ) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    http_call(server, "GET", path).await
+}
+
+/// A request over a plain TCP connection (HTTP/1.0, no client library needed); the JSON body.
+async fn http_call(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut conn = tokio::net::TcpStream::connect(server.addr).await?;
-    conn.write_all(format!("GET {path} HTTP/1.0\r\nHost: test\r\n\r\n").as_bytes())
-        .await?;
+    conn.write_all(
+        format!("{method} {path} HTTP/1.0\r\nHost: test\r\nContent-Length: 0\r\n\r\n").as_bytes(),
+    )
+    .await?;
     let mut raw = Vec::new();
     conn.read_to_end(&mut raw).await?;
     let text = String::from_utf8(raw)?;

@@ -1,4 +1,5 @@
-//! `GET /api/feed/{class}`: filters, live delivery, `Last-Event-ID` resume, backlog, retractions.
+//! `GET /api/feed/{class}` and the multiplexed `GET /api/feed?classes=…`: filters, live delivery,
+//! `Last-Event-ID` resume, backlog, retractions, handled marks.
 
 mod common;
 
@@ -286,6 +287,7 @@ async fn handled_marks_are_broadcast() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].event.as_deref(), Some("handled"));
     assert_eq!(got[0].json()["id"], "sample:1");
+    assert_eq!(got[0].json()["class"], "request");
     let posts = get(&router, "/api/posts").await.json();
     assert_eq!(posts["posts"][0]["handled"], true);
     assert_eq!(
@@ -352,4 +354,398 @@ async fn feed_over_real_http_with_keep_alive_and_shutdown() {
         .await
         .expect("stops")
         .expect("clean");
+}
+
+// ---- the multiplexed feed: `GET /api/feed?classes=…` ----
+
+/// `(event name, post id, class)` of each event, from its SSE name and its JSON data.
+fn summary(events: &[SseEvent]) -> Vec<(String, String, String)> {
+    events
+        .iter()
+        .map(|e| {
+            let d = e.json();
+            (
+                e.event.clone().unwrap_or_default(),
+                d["id"].as_str().unwrap_or_default().to_owned(),
+                d["class"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn ev(name: &str, n: &str, class: &str) -> (String, String, String) {
+    (name.to_owned(), format!("sample:{n}"), class.to_owned())
+}
+
+fn assert_increasing(events: &[SseEvent]) {
+    for pair in events.windows(2) {
+        assert!(
+            pair[0].id_num() < pair[1].id_num(),
+            "ids strictly increase: {:?} then {:?}",
+            pair[0].id,
+            pair[1].id
+        );
+    }
+}
+
+#[tokio::test]
+async fn multiplexed_feed_carries_the_classes_asked_for() {
+    let gw = gateway();
+    let router = gw.router();
+    let mut all = SseStream::open(&router, "/api/feed", &[]).await;
+    let mut empty_list = SseStream::open(&router, "/api/feed?classes=", &[]).await;
+    let mut two = SseStream::open(&router, "/api/feed?classes=request,offer", &[]).await;
+    let mut noise = SseStream::open(&router, "/api/feed?classes=noise", &[]).await;
+    let mut dup = SseStream::open(&router, "/api/feed?classes=info,info,%20info", &[]).await;
+    apply_all(
+        &gw,
+        Class::ALL
+            .into_iter()
+            .map(|c| record(c.as_str(), c, &format!("a post of class {c}"))),
+    );
+    let got = all.drain(SHORT).await;
+    assert_eq!(
+        summary(&got),
+        Class::ALL
+            .iter()
+            .map(|c| ev("record", c.as_str(), c.as_str()))
+            .collect::<Vec<_>>(),
+        "all six classes (noise included) when `classes` is absent, in id order"
+    );
+    assert_increasing(&got);
+    assert_eq!(got[0].json()["text"], "a post of class offer");
+    assert_eq!(summary(&empty_list.drain(SHORT).await), summary(&got));
+    assert_eq!(
+        summary(&two.drain(SHORT).await),
+        [
+            ev("record", "offer", "offer"),
+            ev("record", "request", "request")
+        ]
+    );
+    assert_eq!(
+        summary(&noise.drain(SHORT).await),
+        [ev("record", "noise", "noise")]
+    );
+    assert_eq!(
+        summary(&dup.drain(SHORT).await),
+        [ev("record", "info", "info")],
+        "a class listed twice is sent once"
+    );
+    // The same events, with the same ids, as the per-class feeds.
+    let mut offer = SseStream::open(&router, "/api/feed/offer?backlog=1", &[]).await;
+    let one = offer.drain(SHORT).await;
+    assert_eq!(one.len(), 1);
+    assert_eq!(
+        (one[0].id.clone(), one[0].data.clone()),
+        (got[0].id.clone(), got[0].data.clone())
+    );
+}
+
+/// One multiplexed feed per filter, the same six records (one per class) applied to each.
+#[tokio::test]
+async fn multiplexed_filters() {
+    let mut de = record("de", Class::Offer, "Ich biete einen Schlafplatz");
+    de.lang = "de".into();
+    let mut low = record("low", Class::Request, "peut-être besoin d'un canapé");
+    low.confidence = 0.4;
+    let mut tagged = record("tag", Class::Missing, "#RechercheParis Marie, 27 ans");
+    tagged.hashtags = vec!["RechercheParis".into()];
+    let mut paris = record("paris", Class::Info, "Métro fermé Paris 11e");
+    paris.extracted.places = vec![place("Paris 11e", 48.8590, 2.3800, 1500)];
+    let mut lyon = record("lyon", Class::Support, "Lyon pense à Paris");
+    lyon.extracted.places = vec![place("Lyon", 45.7640, 4.8357, 5000)];
+    let accent = record(
+        "accent",
+        Class::Noise,
+        "Match ce soir près de la RÉPUBLIQUE",
+    );
+    let all = [de, low, tagged, paris, lyon, accent];
+
+    let table: &[(&str, &[&str])] = &[
+        ("", &["de", "low", "tag", "paris", "lyon", "accent"]),
+        ("classes=offer,info", &["de", "paris"]),
+        ("lang=de", &["de"]),
+        ("lang=fr&classes=noise,offer", &["accent"]),
+        (
+            "min_confidence=0.5",
+            &["de", "tag", "paris", "lyon", "accent"],
+        ),
+        ("tag=recherCHEparis", &["tag"]),
+        ("bbox=2.2,48.8,2.5,48.95", &["paris"]),
+        ("bbox=-5,40,10,52&classes=info,support", &["paris", "lyon"]),
+        ("q=republique", &["accent"]),
+        (
+            "q=republique&classes=offer,request,missing,support,info",
+            &[],
+        ),
+        (
+            "q=paris&min_confidence=0.5&classes=info,support,request",
+            &["paris", "lyon"],
+        ),
+    ];
+    let gw = gateway();
+    let router = gw.router();
+    let mut streams = Vec::new();
+    for (query, _) in table {
+        streams.push(SseStream::open(&router, &format!("/api/feed?{query}"), &[]).await);
+    }
+    apply_all(&gw, all);
+    for ((query, want), stream) in table.iter().zip(&mut streams) {
+        let got = record_ids(&stream.drain(SHORT).await);
+        let want: Vec<String> = want.iter().map(|n| format!("sample:{n}")).collect();
+        assert_eq!(got, want, "filter `{query}`");
+    }
+    // The same filters on a fresh client's backlog.
+    for (query, want) in table {
+        let mut s = SseStream::open(&router, &format!("/api/feed?backlog=10&{query}"), &[]).await;
+        let got = record_ids(&s.drain(SHORT).await);
+        let want: Vec<String> = want.iter().map(|n| format!("sample:{n}")).collect();
+        assert_eq!(got, want, "backlog with filter `{query}`");
+    }
+}
+
+#[tokio::test]
+async fn multiplexed_bad_parameters_are_400() {
+    let router = gateway().router();
+    for q in [
+        "classes=offer,shelter",
+        "classes=Offers",
+        "min_confidence=2",
+        "bbox=1,2,3",
+        "backlog=-1",
+        "last_event_id=x",
+    ] {
+        let r = get(&router, &format!("/api/feed?{q}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(r.json()["error"], "bad_request", "{q}");
+    }
+    let r = call(&router, "GET", "/api/feed", &[("last-event-id", "abc")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+/// A client of all classes drops; while it is away records, a handled mark, a reclassification, a deletion
+/// and noise happen. Resuming gets exactly those, in order, then live, from any resume point.
+#[tokio::test]
+async fn multiplexed_resume_across_classes_without_loss_or_repeat() {
+    let gw = gateway();
+    let router = gw.router();
+    let mut first = SseStream::open(&router, "/api/feed", &[]).await;
+    let r4 = record("4", Class::Offer, "j'ai un canapé");
+    let mut r4_moved = record("4", Class::Missing, "je cherche Marie");
+    r4_moved.edited_at = Some(r4.created_at + chrono::Duration::minutes(5));
+    apply_all(
+        &gw,
+        [
+            record("1", Class::Offer, "one"),
+            record("2", Class::Info, "two"),
+        ],
+    );
+    let seen = first.drain(SHORT).await;
+    assert_eq!(
+        summary(&seen),
+        [ev("record", "1", "offer"), ev("record", "2", "info")]
+    );
+    let last = seen[1].id.clone().expect("id");
+    drop(first);
+
+    gw.apply(
+        ClassEvent::Record(record("3", Class::Request, "three")),
+        Class::Request,
+        0,
+        1,
+    );
+    let r = call(&router, "POST", "/api/handled/sample%3A1", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    gw.apply(ClassEvent::Record(r4), Class::Offer, 0, 2);
+    gw.apply(ClassEvent::Record(r4_moved), Class::Missing, 0, 3);
+    gw.apply(tombstone("2"), Class::Info, 0, 4);
+    gw.apply(
+        ClassEvent::Record(record("n", Class::Noise, "lol")),
+        Class::Noise,
+        0,
+        5,
+    );
+    let want_missed = [
+        ev("record", "3", "request"),
+        ev("handled", "1", "offer"),
+        ev("record", "4", "offer"),
+        ev("retract", "4", "offer"),
+        ev("record", "4", "missing"),
+        ev("retract", "2", "info"),
+        ev("record", "n", "noise"),
+    ];
+
+    let mut resumed = SseStream::open(&router, "/api/feed", &[("last-event-id", &last)]).await;
+    let missed = resumed.drain(SHORT).await;
+    assert_eq!(summary(&missed), want_missed);
+    assert_increasing(&missed);
+    assert!(missed[0].id_num() > seen[1].id_num());
+    assert_eq!(missed[1].json()["handled"], true);
+    assert_eq!(missed[3].json()["reason"], "moved");
+    assert_eq!(missed[5].json()["reason"], "deleted");
+
+    // The multiplexed resume is exactly the per-class resumes merged by id.
+    let mut merged = Vec::new();
+    for class in Class::ALL {
+        let mut s = SseStream::open(
+            &router,
+            &format!("/api/feed/{class}"),
+            &[("last-event-id", &last)],
+        )
+        .await;
+        merged.extend(s.drain(SHORT).await);
+    }
+    merged.sort_by_key(SseEvent::id_num);
+    assert_eq!(merged, missed);
+
+    // Then live, without repeats.
+    gw.apply(
+        ClassEvent::Record(record("5", Class::Support, "five")),
+        Class::Support,
+        0,
+        6,
+    );
+    let live = resumed.drain(SHORT).await;
+    assert_eq!(summary(&live), [ev("record", "5", "support")]);
+    assert!(live[0].id_num() > missed.last().expect("missed").id_num());
+
+    // From EVERY resume point (through the query parameter this time): exactly the rest, nothing twice.
+    let everything: Vec<SseEvent> = missed.iter().chain(&live).cloned().collect();
+    for (k, at) in everything.iter().enumerate() {
+        let id = at.id.clone().expect("id");
+        let mut s = SseStream::open(&router, &format!("/api/feed?last_event_id={id}"), &[]).await;
+        assert_eq!(
+            s.drain(SHORT).await,
+            everything[k + 1..],
+            "resume after event #{k}"
+        );
+    }
+
+    // A subset of classes: only theirs.
+    let mut some = SseStream::open(
+        &router,
+        &format!("/api/feed?classes=offer,missing&last_event_id={last}"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        summary(&some.drain(SHORT).await),
+        [
+            ev("handled", "1", "offer"),
+            ev("record", "4", "offer"),
+            ev("retract", "4", "offer"),
+            ev("record", "4", "missing"),
+        ]
+    );
+    // The header wins over the parameter (what a browser's EventSource sends when it reconnects).
+    let mut both = SseStream::open(
+        &router,
+        &format!("/api/feed?classes=support&last_event_id={last}"),
+        &[("last-event-id", &live[0].id.clone().expect("id"))],
+    )
+    .await;
+    assert!(both.drain(SHORT).await.is_empty());
+}
+
+/// The resume buffers are per class: a flood of noise does not push the offers out.
+#[tokio::test]
+async fn multiplexed_resume_merges_per_class_buffers() {
+    let gw = Gateway::new(GatewayConfig {
+        feed_buffer: 3,
+        ..GatewayConfig::default()
+    });
+    let router = gw.router();
+    apply_all(
+        &gw,
+        [
+            record("o1", Class::Offer, "x"),
+            record("o2", Class::Offer, "x"),
+        ]
+        .into_iter()
+        .chain((1..=10).map(|i| record(&format!("n{i}"), Class::Noise, "x"))),
+    );
+    let mut s = SseStream::open(
+        &router,
+        "/api/feed?classes=offer,noise",
+        &[("last-event-id", "1")],
+    )
+    .await;
+    let got = s.drain(SHORT).await;
+    assert_eq!(
+        record_ids(&got),
+        [
+            "sample:o1",
+            "sample:o2",
+            "sample:n8",
+            "sample:n9",
+            "sample:n10"
+        ]
+    );
+    assert_increasing(&got);
+}
+
+#[tokio::test]
+async fn multiplexed_backlog_is_per_class() {
+    let gw = gateway();
+    let router = gw.router();
+    apply_all(
+        &gw,
+        (1..=3).flat_map(|i| {
+            let text = if i == 2 { "deux" } else { "autre" };
+            [
+                record(&format!("o{i}"), Class::Offer, text),
+                record(&format!("i{i}"), Class::Info, text),
+                record(&format!("s{i}"), Class::Support, text),
+            ]
+        }),
+    );
+    let mut none = SseStream::open(&router, "/api/feed", &[]).await;
+    assert!(none.drain(SHORT).await.is_empty(), "live only by default");
+    let mut two = SseStream::open(&router, "/api/feed?classes=offer,info&backlog=2", &[]).await;
+    let got = two.drain(SHORT).await;
+    assert_eq!(
+        record_ids(&got),
+        ["sample:o2", "sample:i2", "sample:o3", "sample:i3"],
+        "the last 2 of each class, merged by id"
+    );
+    assert_increasing(&got);
+    let mut q = SseStream::open(&router, "/api/feed?backlog=1&q=deux", &[]).await;
+    assert_eq!(
+        record_ids(&q.drain(SHORT).await),
+        ["sample:o2", "sample:i2", "sample:s2"]
+    );
+}
+
+/// A client that reads nothing while many events pass falls behind the live channel: it catches up from the
+/// buffers, in id order, with nothing twice.
+#[tokio::test]
+async fn multiplexed_slow_client_catches_up_from_the_buffers() {
+    let gw = Gateway::new(GatewayConfig {
+        feed_buffer: 10,
+        ..GatewayConfig::default()
+    });
+    let router = gw.router();
+    let mut slow = SseStream::open(&router, "/api/feed?classes=offer,info", &[]).await;
+    apply_all(
+        &gw,
+        (1..=100).map(|i| {
+            let class = if i % 2 == 0 {
+                Class::Info
+            } else {
+                Class::Offer
+            };
+            record(&i.to_string(), class, "x")
+        }),
+    );
+    let got = slow.drain(SHORT).await;
+    assert_increasing(&got);
+    let want: Vec<String> = (81..=100).map(|i| format!("sample:{i}")).collect();
+    assert_eq!(
+        record_ids(&got),
+        want,
+        "the buffers' 10 offers and 10 infos"
+    );
+    // And live afterwards.
+    apply_all(&gw, [record("101", Class::Offer, "x")]);
+    assert_eq!(record_ids(&slow.drain(SHORT).await), ["sample:101"]);
 }
