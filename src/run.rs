@@ -253,13 +253,20 @@ async fn start_gateway(
             tracing::error!(error = %e, "gateway feed stopped");
         }
     });
-    Ok(RunningGateway { gateway, addr, tasks: vec![server, feed] })
+    Ok(RunningGateway {
+        gateway,
+        addr,
+        tasks: vec![server, feed],
+    })
 }
 
 /// Waits (briefly) for tasks to finish after shutdown, so that their Kafka clients close before the broker.
 async fn join_all(tasks: Vec<tokio::task::JoinHandle<()>>) {
     let all = futures::future::join_all(tasks);
-    if tokio::time::timeout(Duration::from_secs(3), all).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(3), all)
+        .await
+        .is_err()
+    {
         tracing::warn!("some tasks did not stop within 3 s");
     }
 }
@@ -303,11 +310,18 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
     if webhook.is_some() {
         check_webhook_exposure(&config.ingest, args.listen.unwrap_or(config.gateway.listen))?;
     }
-    let RunningGateway { gateway, addr, mut tasks } =
-        start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
+    let RunningGateway {
+        gateway,
+        addr,
+        mut tasks,
+    } = start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
 
     let group = classify_group(&config, None);
-    tasks.push(spawn_lag_monitor(bus.clone(), group.clone(), shutdown.clone()));
+    tasks.push(spawn_lag_monitor(
+        bus.clone(),
+        group.clone(),
+        shutdown.clone(),
+    ));
     let classify = {
         let (bus, classifier, shutdown) = (bus.clone(), classifier.clone(), shutdown.clone());
         let config_classifier = config.classifier.clone();
