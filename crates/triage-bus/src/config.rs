@@ -24,6 +24,11 @@ pub struct BusConfig {
     pub session_timeout_ms: u32,
     #[serde(default = "default_client_id")]
     pub client_id: String,
+    /// How long a fetch waits for data on the broker. Kafka answers as soon as data arrives; the embedded
+    /// tansu broker holds every fetch for the whole wait, so librdkafka's 500 ms default adds half a second per
+    /// hop. Small, for latency; raise it on a busy Kafka cluster to cut idle fetch requests.
+    #[serde(default = "default_fetch_wait_max_ms")]
+    pub fetch_wait_max_ms: u32,
     /// Extra librdkafka properties for every client (`security.protocol`, `sasl.mechanism`, ...).
     #[serde(default)]
     pub librdkafka: BTreeMap<String, String>,
@@ -44,6 +49,9 @@ const fn default_session_timeout_ms() -> u32 {
 fn default_client_id() -> String {
     "triage".into()
 }
+const fn default_fetch_wait_max_ms() -> u32 {
+    10
+}
 
 impl Default for BusConfig {
     fn default() -> Self {
@@ -54,6 +62,7 @@ impl Default for BusConfig {
             replication_factor: default_replication(),
             session_timeout_ms: default_session_timeout_ms(),
             client_id: default_client_id(),
+            fetch_wait_max_ms: default_fetch_wait_max_ms(),
             librdkafka: BTreeMap::new(),
         }
     }
@@ -103,6 +112,10 @@ impl Bus {
                 (self.config.session_timeout_ms / 3).max(100).to_string(),
             )
             .set("auto.offset.reset", "earliest")
+            .set(
+                "fetch.wait.max.ms",
+                self.config.fetch_wait_max_ms.to_string(),
+            )
             .set("enable.partition.eof", "false");
         for (k, v) in &self.config.librdkafka {
             cfg.set(k, v);
