@@ -88,10 +88,15 @@ async fn replayed_posts_all_land_in_exactly_one_class_topic() {
     );
 }
 
-/// (b) The classify stage killed with SIGKILL mid-stream and restarted: nothing missing; duplicates counted.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn crash_mid_stream_loses_nothing() {
-    let prefix = "t-crash";
+/// A classify stage that is visibly busy (1,500 records out) while 10,000 posts are still arriving at 2,000/s.
+struct MidStream {
+    bus: triage_bus::Bus,
+    posts: Vec<triage_model::Post>,
+    classify: Triage,
+    producing: tokio::task::JoinHandle<()>,
+}
+
+async fn classify_mid_stream(prefix: &str) -> MidStream {
     let bus = bus(prefix);
     create_topics(&bus).await;
     let posts = sample_posts(10_000, prefix);
@@ -99,16 +104,30 @@ async fn crash_mid_stream_loses_nothing() {
         .iter()
         .map(|p| (p.id.clone(), serde_json::to_vec(p).unwrap()))
         .collect();
-
     let classify = Triage::classify(prefix);
-    // Posts keep arriving for ~5 s; kill the stage with no chance to commit or flush once it is visibly busy.
     let producing = produce_raw_paced(&bus, payloads, 2_000);
     let partial = read_outputs(&bus, Duration::from_secs(300), |o| o.records.len() >= 1_500).await;
+    assert!(partial.records.len() >= 1_500, "classify made progress");
+    MidStream {
+        bus,
+        posts,
+        classify,
+        producing,
+    }
+}
+
+/// (b) The classify stage killed with SIGKILL mid-stream and restarted: nothing missing; duplicates counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_mid_stream_loses_nothing() {
+    let prefix = "t-crash";
+    let MidStream {
+        bus,
+        posts,
+        classify,
+        producing,
+    } = classify_mid_stream(prefix).await;
+    // Kill the stage with no chance to commit or flush.
     classify.kill();
-    assert!(
-        partial.records.len() >= 1_500,
-        "classify made progress before the kill"
-    );
     assert!(
         !producing.is_finished(),
         "the kill happened mid-stream, while posts were still arriving"
@@ -142,18 +161,12 @@ async fn crash_mid_stream_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_is_clean_and_restart_duplicates_nothing() {
     let prefix = "t-term";
-    let bus = bus(prefix);
-    create_topics(&bus).await;
-    let posts = sample_posts(10_000, prefix);
-    let payloads = posts
-        .iter()
-        .map(|p| (p.id.clone(), serde_json::to_vec(p).unwrap()))
-        .collect();
-
-    let classify = Triage::classify(prefix);
-    let producing = produce_raw_paced(&bus, payloads, 2_000);
-    let partial = read_outputs(&bus, Duration::from_secs(300), |o| o.records.len() >= 1_500).await;
-    assert!(partial.records.len() >= 1_500);
+    let MidStream {
+        bus,
+        posts,
+        classify,
+        producing,
+    } = classify_mid_stream(prefix).await;
     let (status, took) = classify.terminate();
     assert!(!producing.is_finished(), "SIGTERM arrived mid-stream");
     producing.await.unwrap();
