@@ -6,7 +6,8 @@
 //!   from its produce call to its arrival in a class topic. Criterion reports the mean; p50/p99 are printed and
 //!   written to `$CARGO_TARGET_DIR/triage-bench/pipeline-latency.json`. Goal: p99 ≤ 50 ms.
 //!
-//! Run: `cargo bench --bench pipeline` (takes a few minutes).
+//! Run: `cargo bench --bench pipeline` (takes a few minutes). `TRIAGE_BENCH_STORAGE=memory` runs it on the
+//! broker's in-memory storage instead of SQLite, to see what the SQLite writes cost.
 
 use std::{
     collections::HashMap,
@@ -53,8 +54,14 @@ struct Env {
 impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
+        // TRIAGE_BENCH_STORAGE=memory measures the broker without its SQLite writes (for comparison only:
+        // not durable, and its watermarks are wrong, which this benchmark does not use).
+        let storage = match std::env::var("TRIAGE_BENCH_STORAGE").as_deref() {
+            Ok("memory") => Storage::Memory,
+            _ => Storage::Sqlite(dir.path().to_owned()),
+        };
         let broker = EmbeddedBroker::start(EmbeddedBrokerConfig {
-            storage: Storage::Sqlite(dir.path().to_owned()),
+            storage,
             port: 0,
             ..Default::default()
         })
