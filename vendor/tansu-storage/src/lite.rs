@@ -13,7 +13,7 @@
 // limitations under the License.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, HashMap},
     env,
     fmt::Debug,
     marker::PhantomData,
@@ -229,6 +229,9 @@ pub(crate) struct ConnectionManager {
 
 pub(crate) struct PoolConnection {
     connection: Connection,
+    // triage patch (vendor/README.md): prepared statements kept per connection. Upstream prepared every
+    // statement on every call, and compiling the SQL was about half of the embedded broker's CPU time.
+    statements: Mutex<HashMap<String, Arc<Statement>>>,
 }
 
 impl Debug for PoolConnection {
@@ -294,6 +297,8 @@ impl PoolConnection {
     }
 
     async fn init(connection: &Connection) -> Result<()> {
+        // triage patch: the checkpointer's connection works beside these, so wait for a lock rather than fail.
+        connection.busy_timeout(BUSY_TIMEOUT)?;
         Self::journal_mode(connection).await?;
         Self::synchronous(connection).await?;
         Self::wal_autocheckpoint(connection).await?;
@@ -305,17 +310,51 @@ impl PoolConnection {
     async fn new(connection: Connection) -> Result<Self> {
         Self::init(&connection).await?;
 
-        Ok(Self { connection })
+        Ok(Self {
+            connection,
+            statements: Mutex::new(HashMap::new()),
+        })
     }
 
+    fn cached_statements(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Statement>>> {
+        self.statements
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Resets every cached statement, ending the read transactions of those left part-way through their rows.
+    /// Called when a request is done with the connection, before a commit, and when the pool hands the
+    /// connection out again: nothing reads rows of its statements at those points.
+    fn reset_statements(&self) {
+        for statement in self.cached_statements().values() {
+            statement.reset();
+        }
+    }
+
+    /// The prepared statement for `key`, reset for a new execution. The rows of an earlier execution of the same
+    /// statement must not be in use any more: every caller reads its rows before running the same key again.
     #[instrument(skip(self))]
-    async fn prepared_statement(&self, key: &str) -> Result<Statement, libsql::Error> {
+    async fn prepared_statement(&self, key: &str) -> Result<Arc<Statement>, libsql::Error> {
+        if let Some(statement) = self.cached_statements().get(key).cloned() {
+            statement.reset();
+            return Ok(statement);
+        }
+
         let sql = SQL
             .0
             .get(key)
             .ok_or(libsql::Error::Misuse(format!("Unknown cache key: {}", key)))?;
 
-        self.connection.prepare(sql).await
+        let statement = Arc::new(self.connection.prepare(sql).await?);
+
+        // A write with RETURNING read for one row stays in progress until reset, and SQLite refuses to COMMIT
+        // while a write is in progress: those are prepared each time, as upstream does, and finalized on drop.
+        if !sql.to_ascii_lowercase().contains("returning") {
+            _ = self
+                .cached_statements()
+                .insert(key.to_owned(), Arc::clone(&statement));
+        }
+        Ok(statement)
     }
 
     fn attributes_for_error(&self, key: Option<&str>, error: &libsql::Error) -> Vec<KeyValue> {
@@ -353,6 +392,10 @@ impl PoolConnection {
     #[instrument(skip_all)]
     async fn commit(&self, tx: Transaction) -> Result<()> {
         let start = SystemTime::now();
+
+        // triage patch: a statement still stepping keeps the connection in a read transaction after the commit,
+        // and then SQLite's automatic checkpoint (run by the commit) gives up. Nothing reads rows after a commit.
+        self.reset_statements();
 
         tx.commit()
             .await
@@ -525,21 +568,100 @@ impl managed::Manager for ConnectionManager {
 
     async fn recycle(
         &self,
-        _obj: &mut Self::Type,
+        obj: &mut Self::Type,
         _metrics: &managed::Metrics,
     ) -> managed::RecycleResult<Self::Error> {
+        obj.reset_statements();
         Ok(())
     }
 }
 
 pub(crate) type Pool = managed::Pool<ConnectionManager>;
 
+/// A connection taken from the pool for one request. Dropping it resets the statements the request left part-way
+/// through their rows (triage patch): otherwise they would hold an old read snapshot while the connection sits in
+/// the pool, and no checkpoint could get past it.
+pub(crate) struct PooledConnection(managed::Object<ConnectionManager>);
+
+impl Deref for PooledConnection {
+    type Target = PoolConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        self.0.reset_statements();
+    }
+}
+
+/// How often the background checkpointer copies the write-ahead log into the database.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
+
+/// How long a connection waits for a lock held by another connection (triage patch; upstream did not wait).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Checkpoints the write-ahead log from a connection of its own, on a blocking thread (triage patch).
+///
+/// Upstream relied on SQLite's automatic checkpoint alone: when the log passed 1,000 pages, the request that
+/// committed copied all of them to the database (30-70 ms here), and every request queued behind it waited. This
+/// copies the log in the background, PASSIVE (never waiting for, nor blocking, readers and writers), so that when
+/// the automatic checkpoint comes it finds only the last transaction's pages left: it copies those, the log is
+/// complete in the database, and the next write starts the log again from the beginning. (The background copy
+/// alone cannot restart the log: under a steady stream of writes it is always a transaction behind.)
+async fn checkpoint_in_background(
+    connection: Connection,
+    cancellation: CancellationToken,
+) -> Result<()> {
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    let connection = Arc::new(connection);
+    let mut interval = tokio::time::interval_at(
+        tokio::time::Instant::now() + CHECKPOINT_INTERVAL,
+        CHECKPOINT_INTERVAL,
+    );
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = cancellation.cancelled() => break,
+        }
+
+        let connection = Arc::clone(&connection);
+        let handle = tokio::runtime::Handle::current();
+        let checkpointed = tokio::task::spawn_blocking(move || {
+            handle.block_on(async {
+                let mut rows = connection
+                    .query("PRAGMA wal_checkpoint(PASSIVE)", ())
+                    .await?;
+                // (busy, frames in the log, frames checkpointed)
+                let outcome = rows
+                    .next()
+                    .await?
+                    .map(|row| (row.get::<i64>(1), row.get::<i64>(2)));
+                Ok::<_, libsql::Error>(outcome)
+            })
+        })
+        .await;
+
+        match checkpointed {
+            Ok(Ok(outcome)) => debug!(?outcome, "checkpoint"),
+            Ok(Err(error)) => error!(?error, "checkpoint"),
+            Err(error) => error!(?error, "checkpoint task"),
+        }
+    }
+
+    Ok(())
+}
+
 impl Delegate {
     #[instrument(skip_all)]
-    async fn connection(&self) -> Result<managed::Object<ConnectionManager>> {
+    async fn connection(&self) -> Result<PooledConnection> {
         let start = SystemTime::now();
 
-        self.pool.get().await.map_err(Into::into).inspect(|_| {
+        self.pool.get().await.map(PooledConnection).map_err(Into::into).inspect(|_| {
             CONNECT_DURATION.record(
                 elapsed_millis(start),
                 &[KeyValue::new("cluster_id", self.cluster.clone())],
@@ -1920,6 +2042,14 @@ impl Builder<String, i32, Url, Url> {
 
         let (sender, receiver) = bounded_channel(1);
         let mut server = JoinSet::new();
+
+        {
+            let checkpointer = db.connect()?;
+            _ = server.spawn(checkpoint_in_background(
+                checkpointer,
+                self.cancellation.clone(),
+            ));
+        }
 
         let _ = {
             let cancellation = self.cancellation.clone();

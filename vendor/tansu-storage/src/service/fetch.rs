@@ -307,19 +307,23 @@ impl FetchService {
         if topics.is_empty() {
             Ok(vec![])
         } else {
+            // triage patch (vendor/README.md): answer as soon as records are there, and wake a waiting fetch when
+            // a produce lands instead of sleeping out the whole `max_wait`. Upstream 0.6.0 counted the encoded
+            // response size (never below `min_bytes`) and then slept for the remaining wait, so every fetch took
+            // `max_wait` even with data ready, and data produced during the wait waited for the next fetch.
             let start = Instant::now();
             let mut responses = vec![];
             let mut iteration = 0;
-            let mut elapsed = Duration::from_millis(0);
-            let mut bytes = 0;
 
-            while elapsed <= max_wait && bytes <= min_bytes {
-                debug!(?elapsed, ?max_wait, ?bytes, ?min_bytes);
+            loop {
+                let produced = crate::service::produce::PRODUCED.notified();
+                tokio::pin!(produced);
+                // Registered before reading, so a produce between the read and the wait still wakes us.
+                _ = produced.as_mut().enable();
 
-                let enumerate = topics.iter().enumerate();
                 responses.clear();
 
-                for (i, fetch) in enumerate {
+                for (i, fetch) in topics.iter().enumerate() {
                     let fetch_response = self
                         .fetch_topic(
                             ctx.clone(),
@@ -335,27 +339,20 @@ impl FetchService {
                     responses.push(fetch_response);
                 }
 
-                bytes += u32::try_from(responses.byte_size())?;
-
-                let now = Instant::now();
-                elapsed = now.duration_since(start);
+                let bytes = record_bytes(&responses);
+                let elapsed = start.elapsed();
                 let remaining = max_wait.saturating_sub(elapsed);
 
-                debug!(
-                    ?iteration,
-                    ?max_wait,
-                    ?elapsed,
-                    ?remaining,
-                    ?bytes,
-                    ?min_bytes
-                );
+                debug!(?iteration, ?max_wait, ?elapsed, ?remaining, bytes, ?min_bytes);
 
-                sleep(if remaining.as_millis() >= 250 {
-                    remaining / 2
-                } else {
-                    remaining
-                })
-                .await;
+                if bytes >= u64::from(min_bytes) || remaining.is_zero() {
+                    break;
+                }
+
+                tokio::select! {
+                    _ = &mut produced => {}
+                    _ = sleep(remaining) => {}
+                }
 
                 iteration += 1;
             }
@@ -363,6 +360,20 @@ impl FetchService {
             Ok(responses)
         }
     }
+}
+
+/// The size of a record batch's header in Kafka's v2 format (before the records).
+const BATCH_HEADER_BYTES: u64 = 61;
+
+/// The size of the record batches in a fetch response (what `min_bytes` is about).
+fn record_bytes(responses: &[FetchableTopicResponse]) -> u64 {
+    responses
+        .iter()
+        .flat_map(|topic| topic.partitions.as_deref().unwrap_or_default())
+        .filter_map(|partition| partition.records.as_ref())
+        .flat_map(|frame| frame.batches.iter())
+        .map(|batch| batch.record_data.len() as u64 + BATCH_HEADER_BYTES)
+        .sum()
 }
 
 impl<G> Service<G, FetchRequest> for FetchService

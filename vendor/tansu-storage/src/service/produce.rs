@@ -233,6 +233,11 @@ impl ProduceService {
     }
 }
 
+/// Woken after every produce request, so that fetches waiting for data answer at once
+/// (triage patch, see `service/fetch.rs`). Process-wide: a second broker in the same process only causes a few
+/// spurious re-reads.
+pub(crate) static PRODUCED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
 impl<G> Service<G, ProduceRequest> for ProduceService
 where
     G: Storage,
@@ -260,6 +265,8 @@ where
                 )
             }
         }
+
+        PRODUCED.notify_waiters();
 
         Ok(ProduceResponse::default()
             .responses(Some(responses))
