@@ -24,9 +24,9 @@ pub struct BusConfig {
     pub session_timeout_ms: u32,
     #[serde(default = "default_client_id")]
     pub client_id: String,
-    /// How long a fetch waits for data on the broker. Kafka answers as soon as data arrives; the embedded
-    /// tansu broker holds every fetch for the whole wait, so librdkafka's 500 ms default adds half a second per
-    /// hop. Small, for latency; raise it on a busy Kafka cluster to cut idle fetch requests.
+    /// How long a fetch waits on the broker when there is no data yet (librdkafka's `fetch.wait.max.ms`). Kafka
+    /// and the embedded broker (patched, see `vendor/README.md`) answer as soon as data arrives, so this bounds
+    /// only idle requests, not latency.
     #[serde(default = "default_fetch_wait_max_ms")]
     pub fetch_wait_max_ms: u32,
     /// Extra librdkafka properties for every client (`security.protocol`, `sasl.mechanism`, ...).
@@ -50,7 +50,7 @@ fn default_client_id() -> String {
     "triage".into()
 }
 const fn default_fetch_wait_max_ms() -> u32 {
-    10
+    500
 }
 
 impl Default for BusConfig {
