@@ -323,8 +323,8 @@ impl PoolConnection {
     }
 
     /// Resets every cached statement, ending the read transactions of those left part-way through their rows.
-    /// Called when a request is done with the connection, before a commit, and when the pool hands the
-    /// connection out again: nothing reads rows of its statements at those points.
+    /// Called when a request is done with the connection (every request takes it through
+    /// `Delegate::connection`) and before a commit: nothing reads rows of its statements at those points.
     fn reset_statements(&self) {
         for statement in self.cached_statements().values() {
             statement.reset();
@@ -568,10 +568,9 @@ impl managed::Manager for ConnectionManager {
 
     async fn recycle(
         &self,
-        obj: &mut Self::Type,
+        _obj: &mut Self::Type,
         _metrics: &managed::Metrics,
     ) -> managed::RecycleResult<Self::Error> {
-        obj.reset_statements();
         Ok(())
     }
 }
@@ -4455,7 +4454,7 @@ impl Storage for Delegate {
         self.vacuum_into().await?;
 
         {
-            let connection = self.pool.get().await?;
+            let connection = self.connection().await?;
 
             let mut rows = connection.query("maintain-vacuum.sql", ()).await?;
 
@@ -4608,7 +4607,7 @@ impl Storage for Delegate {
     #[instrument(skip_all)]
     async fn ping(&self) -> Result<()> {
         let start = SystemTime::now();
-        let c = self.pool.get().await?;
+        let c = self.connection().await?;
         let _ = c.query("ping.sql", ()).await?;
         DELEGATE_REQUEST_DURATION
             .record(elapsed_millis(start), &[KeyValue::new("operation", "ping")]);
