@@ -74,9 +74,6 @@ pub(crate) enum Origin {
 pub(crate) trait Sink {
     fn add(&mut self, group: usize, idx: u32, origin: Origin);
 
-    /// The character n-gram features of one word (`word_hash` is its token hash): all in [`GROUP_CHAR`], all
-    /// hidden. A sink may cache their sum per word (the inference sink does: they are most of a post's
-    /// features, and common words come back post after post).
     /// The stem feature hash (0: the word is its own stem) of the word `word_hash` in language `lang`, when
     /// the sink has it at hand (the inference sink keeps it beside the word's character n-gram sums, so one
     /// memory read serves both); otherwise the featurizer's stem cache is used and [`Sink::store_stem`] called.
@@ -91,6 +88,9 @@ pub(crate) trait Sink {
         let _ = (word_hash, lang, stem_hash);
     }
 
+    /// The character n-gram features of one word (`word_hash` is its token hash): all in [`GROUP_CHAR`], all
+    /// hidden. A sink may cache their sum per word (the inference sink does: they are most of a post's
+    /// features, and common words come back post after post).
     #[inline]
     fn add_chars(&mut self, word_hash: u64, word: &[u8], shift: u32) {
         let _ = word_hash;
