@@ -184,32 +184,6 @@ async fn run_classify_stage(
     Ok(stats)
 }
 
-/// Reports the classify group's lag as a gauge every few seconds.
-fn spawn_lag_monitor(
-    bus: Bus,
-    group: String,
-    shutdown: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let topics = vec![bus.topics.raw()];
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-            }
-            let (bus, group, topics) = (bus.clone(), group.clone(), topics.clone());
-            if let Ok(Ok(lags)) = tokio::task::spawn_blocking(move || {
-                triage_bus::admin::group_lag(&bus, &group, &topics)
-            })
-            .await
-            {
-                let total: i64 = lags.iter().map(|l| l.lag).sum();
-                metrics::gauge!("triage_consumer_lag", "stage" => "classify").set(total as f64);
-            }
-        }
-    })
-}
-
 /// The gateway and its tasks (the HTTP server and the feed from the class topics).
 struct RunningGateway {
     gateway: Gateway,
@@ -317,10 +291,14 @@ pub async fn run(config: TriageConfig, args: RunArgs) -> anyhow::Result<()> {
     } = start_gateway(&bus, &config, args.listen, webhook, shutdown.clone()).await?;
 
     let group = classify_group(&config, None);
-    tasks.push(spawn_lag_monitor(
+    // The classify group's own lag: what it has committed against what ingest has written.
+    tasks.push(crate::telemetry::spawn_lag_gauge(
         bus.clone(),
+        "classify",
         group.clone(),
+        vec![bus.topics.raw()],
         shutdown.clone(),
+        |lags| Some(lags.iter().map(|l| l.lag).sum()),
     ));
     let classify = {
         let (bus, classifier, shutdown) = (bus.clone(), classifier.clone(), shutdown.clone());

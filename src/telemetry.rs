@@ -1,10 +1,12 @@
 //! Logs and metrics. Logs go through `tracing` (`RUST_LOG`, `--log-format json`); metrics through the `metrics`
 //! facade into a Prometheus recorder that the gateway renders at `/metrics`.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use triage_bus::{Bus, admin::PartitionLag};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -45,6 +47,38 @@ pub fn init_metrics() -> anyhow::Result<Arc<dyn Fn() -> String + Send + Sync>> {
             }
         })?;
     Ok(Arc::new(move || handle.render()))
+}
+
+/// Sets `triage_consumer_lag{stage}` every 5 s until `shutdown`, to what `lag` makes of the committed offsets
+/// of `group` and the high watermarks of `topics` (`None`: leave the gauge as it is). The admin calls block (a
+/// fresh client, metadata, a watermark request per partition), so they run on the blocking pool, never on a
+/// stage's loop.
+pub fn spawn_lag_gauge(
+    bus: Bus,
+    stage: &'static str,
+    group: String,
+    topics: Vec<String>,
+    shutdown: CancellationToken,
+    lag: impl Fn(&[PartitionLag]) -> Option<i64> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let gauge = metrics::gauge!("triage_consumer_lag", "stage" => stage);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            }
+            let (b, g, t) = (bus.clone(), group.clone(), topics.clone());
+            let Ok(Ok(partitions)) =
+                tokio::task::spawn_blocking(move || triage_bus::admin::group_lag(&b, &g, &t)).await
+            else {
+                continue;
+            };
+            if let Some(lag) = lag(&partitions) {
+                gauge.set(lag as f64);
+            }
+        }
+    })
 }
 
 /// One struct per notable thing that happens in the binary's stages: `emit` both logs and counts.

@@ -24,7 +24,29 @@ pub async fn feed_gateway(
     let topics = bus.topics.classes();
     let mut reader = Reader::from_beginning(&bus, &topics, "gateway")?;
     let positions = Positions::default();
-    spawn_lag_gauge(bus.clone(), topics, positions.clone(), shutdown.clone());
+    // The gateway commits nothing (it rereads from the beginning), so its lag is the high watermarks minus
+    // its read positions; the group named here never commits and only brings the watermarks.
+    // Measured off the read loop, not with `reader.lag()` inside it: that is blocking and asks for the
+    // watermarks one partition at a time on the reader's own connection, queued behind its long-poll fetches
+    // (about 0.5 s each on the embedded broker: 9 s for the 18 class partitions). Called there, it stalled the
+    // feed, and the SSE task that `apply` had just woken (in the blocked worker's LIFO slot), for seconds: a
+    // post took over 10 s to reach the dashboard.
+    let read = positions.clone();
+    crate::telemetry::spawn_lag_gauge(
+        bus.clone(),
+        "gateway",
+        format!("{}.gateway-lag", bus.topics.prefix()),
+        topics.clone(),
+        shutdown.clone(),
+        move |partitions| {
+            let read = read.lock().ok()?;
+            let behind = |p: &triage_bus::admin::PartitionLag| {
+                let at = read.get(&(p.topic.clone(), p.partition)).copied();
+                (p.high_watermark - at.unwrap_or(0)).max(0)
+            };
+            Some(partitions.iter().map(behind).sum())
+        },
+    );
     loop {
         let msg = tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
@@ -52,49 +74,4 @@ pub async fn feed_gateway(
             }
         }
     }
-}
-
-/// The gateway's lag gauge, measured off the read loop. Not `reader.lag()` inside the loop: it is blocking and
-/// asks for the watermarks one partition at a time on the reader's own connection, queued behind its long-poll
-/// fetches (about 0.5 s each on the embedded broker: 9 s for the 18 class partitions). Called there, it
-/// stalled the feed, and the SSE task that `apply` had just woken (in the blocked worker's LIFO slot), for
-/// seconds: a post took over 10 s to reach the dashboard.
-fn spawn_lag_gauge(
-    bus: Bus,
-    topics: Vec<String>,
-    positions: Positions,
-    shutdown: CancellationToken,
-) {
-    tokio::spawn(async move {
-        let gauge = metrics::gauge!("triage_consumer_lag", "stage" => "gateway");
-        // A group that never commits: only the partitions' high watermarks are used.
-        let group = format!("{}.gateway-lag", bus.topics.prefix());
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-            }
-            let (b, g, t) = (bus.clone(), group.clone(), topics.clone());
-            let Ok(Ok(partitions)) =
-                tokio::task::spawn_blocking(move || triage_bus::admin::group_lag(&b, &g, &t)).await
-            else {
-                continue;
-            };
-            let Ok(read) = positions.lock().map(|p| p.clone()) else {
-                continue;
-            };
-            let lag: i64 = partitions
-                .iter()
-                .map(|p| {
-                    (p.high_watermark
-                        - read
-                            .get(&(p.topic.clone(), p.partition))
-                            .copied()
-                            .unwrap_or(0))
-                    .max(0)
-                })
-                .sum();
-            gauge.set(lag as f64);
-        }
-    });
 }
