@@ -44,7 +44,7 @@ async fn a_post_sent_into_the_pipeline_shows_on_the_dashboard_as_text() {
     let dir = tempfile::tempdir().unwrap();
     let config = config_file(dir.path(), CONFIG).display().to_string();
     let listen = format!("127.0.0.1:{}", free_port());
-    let mut triage = Proc::start(
+    let mut triage = Triage::start(
         &[
             "--config",
             &config,

@@ -47,6 +47,15 @@ fn ingest_args<'a>(config: &'a str, prefix: &'a str, rest: &[&'a str]) -> Vec<&'
     args
 }
 
+/// Once every event of `want` is on the raw topic: SIGTERM (exit 0), then each of `want` on the raw topic
+/// exactly once, and nothing else.
+async fn stop_and_check_raw(bus: &triage_bus::Bus, want: &BTreeSet<String>, proc: &mut Triage) {
+    wait_for_raw(bus, want, WAIT, proc).await;
+    let status = proc.terminate();
+    assert!(status.success(), "exit status {status}\n{}", proc.log());
+    assert_exactly_once(&read_raw(bus).await, want);
+}
+
 fn keys(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -116,18 +125,14 @@ async fn mastodon_timeline_and_stream_feed_the_raw_topic() {
             "E2E_MASTODON_TOKEN",
         ],
     );
-    let mut proc = Proc::start(&args, &[("E2E_MASTODON_TOKEN", fake_masto::STREAM_TOKEN)]);
+    let mut proc = Triage::start(&args, &[("E2E_MASTODON_TOKEN", fake_masto::STREAM_TOKEN)]);
 
     let mut want: BTreeSet<String> = (1000..1006)
         .chain([2000, 2001])
         .map(fake_masto::uri)
         .collect();
     want.insert("tombstone:mastodon:https://mastodon.social/users/trwnh/statuses/2000".into());
-    wait_for_raw(&bus, &want, WAIT, &mut proc).await;
-    let status = proc.terminate();
-    assert!(status.success(), "exit status {status}\n{}", proc.log());
-
-    assert_exactly_once(&read_raw(&bus).await, &want);
+    stop_and_check_raw(&bus, &want, &mut proc).await;
     assert!(
         inst.stream_connections
             .lock()
@@ -185,7 +190,7 @@ async fn bluesky_jetstream_feeds_the_raw_topic() {
     let dir = tempfile::tempdir().unwrap();
     let config = default_config(&dir);
     let url = url.to_string();
-    let mut proc = Proc::start(
+    let mut proc = Triage::start(
         &ingest_args(
             &config,
             prefix,
@@ -193,11 +198,7 @@ async fn bluesky_jetstream_feeds_the_raw_topic() {
         ),
         &[],
     );
-    wait_for_raw(&bus, &want, WAIT, &mut proc).await;
-    let status = proc.terminate();
-    assert!(status.success(), "exit status {status}\n{}", proc.log());
-
-    assert_exactly_once(&read_raw(&bus).await, &want);
+    stop_and_check_raw(&bus, &want, &mut proc).await;
     let requests = js.requests.lock().unwrap().clone();
     assert!(
         requests[0].contains("wantedCollections=app.bsky.feed.post"),
@@ -249,17 +250,13 @@ async fn x_filtered_stream_feeds_the_raw_topic() {
             "E2E_X_BEARER",
         ],
     );
-    let mut proc = Proc::start(&args, &[("E2E_X_BEARER", fake_x::BEARER)]);
+    let mut proc = Triage::start(&args, &[("E2E_X_BEARER", fake_x::BEARER)]);
     let want = keys(&[
         "post:x:1460323737035677700",
         "post:x:1460323737035677701",
         "post:x:1460323737035677702",
     ]);
-    wait_for_raw(&bus, &want, WAIT, &mut proc).await;
-    let status = proc.terminate();
-    assert!(status.success(), "exit status {status}\n{}", proc.log());
-
-    assert_exactly_once(&read_raw(&bus).await, &want);
+    stop_and_check_raw(&bus, &want, &mut proc).await;
     let rules: Vec<String> = api
         .rules
         .lock()
@@ -321,7 +318,7 @@ async fn replay_feeds_the_raw_topic_and_exits() {
     let dir = tempfile::tempdir().unwrap();
     let config = default_config(&dir);
     let path = file.path().to_str().unwrap();
-    let mut proc = Proc::start(
+    let mut proc = Triage::start(
         &ingest_args(
             &config,
             prefix,
@@ -357,7 +354,7 @@ async fn webhook_feeds_the_raw_topic() {
     let dir = tempfile::tempdir().unwrap();
     let config = default_config(&dir);
     let listen = format!("127.0.0.1:{}", free_port());
-    let mut proc = Proc::start(
+    let mut proc = Triage::start(
         &ingest_args(
             &config,
             prefix,
@@ -394,10 +391,7 @@ async fn webhook_feeds_the_raw_topic() {
     assert!(body["error"].is_string(), "a JSON error: {body}");
 
     let want = keys(&["post:webhook:sms-1", "post:webhook:sms-2"]);
-    wait_for_raw(&bus, &want, WAIT, &mut proc).await;
-    let status = proc.terminate();
-    assert!(status.success(), "exit status {status}\n{}", proc.log());
-    assert_exactly_once(&read_raw(&bus).await, &want);
+    stop_and_check_raw(&bus, &want, &mut proc).await;
 }
 
 /// The `time_us` the Bluesky cursor in `<prefix>.cursors` has reached, if saved.
@@ -455,7 +449,7 @@ async fn bluesky_worker_killed_and_restarted_loses_and_doubles_nothing() {
         &["--source", "bluesky", "--endpoint", &url],
     );
 
-    let mut first = Proc::start(&args, &[]);
+    let mut first = Triage::start(&args, &[]);
     let first_ids: BTreeSet<String> = (0..12).map(|i| post(i).1).collect();
     wait_for_raw(&bus, &first_ids, WAIT, &mut first).await;
     // Kill only once the cursor covers every produced post: a crash between the produce acknowledgement and
@@ -490,7 +484,7 @@ async fn bluesky_worker_killed_and_restarted_loses_and_doubles_nothing() {
         fake_bsky::post_id(&fake_bsky::rkey(3))
     ));
 
-    let mut second = Proc::start(&args, &[]);
+    let mut second = Triage::start(&args, &[]);
     wait_for_raw(&bus, &want, WAIT, &mut second).await;
     // Let the replayed rewind window go by before stopping.
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -21,30 +21,37 @@ async fn replayed_posts_all_land_in_exactly_one_class_topic() {
     }
     file.flush().unwrap();
 
-    let classify = Triage::classify(prefix);
+    let mut classify = Triage::classify(prefix);
     let path = file.path().to_str().unwrap();
-    let mut ingest = Triage::start(&[
-        "--brokers",
-        broker(),
-        "--topic-prefix",
-        prefix,
-        "ingest",
-        "--source",
-        "replay",
-        path,
-        "--speed",
-        "max",
-    ]);
-    let status = ingest.child.wait().unwrap();
-    assert!(status.success(), "ingest exits 0 at the end of the file");
+    let mut ingest = Triage::start(
+        &[
+            "--brokers",
+            broker(),
+            "--topic-prefix",
+            prefix,
+            "ingest",
+            "--source",
+            "replay",
+            path,
+            "--speed",
+            "max",
+        ],
+        &[],
+    );
+    let status = ingest.wait(Duration::from_secs(600));
+    assert!(
+        status.success(),
+        "ingest exits 0 at the end of the file\n{}",
+        ingest.log()
+    );
 
     let expected: HashSet<String> = posts.iter().map(|p| p.id.clone()).collect();
     let out = read_outputs(&bus, Duration::from_secs(600), |o| {
         o.records.len() >= expected.len()
     })
     .await;
-    let (status, _) = classify.terminate();
-    assert!(status.success());
+    let status = classify.terminate();
+    assert!(status.success(), "exit status {status}\n{}", classify.log());
 
     let missing: Vec<&String> = expected
         .iter()
@@ -116,6 +123,32 @@ async fn classify_mid_stream(prefix: &str) -> MidStream {
     }
 }
 
+/// Restarts the classify stage, lets it classify the whole stream and stops it with SIGTERM (exit 0): what came
+/// out, and how many of `posts` have no record.
+async fn restart_and_finish(
+    prefix: &str,
+    bus: &triage_bus::Bus,
+    posts: &[triage_model::Post],
+) -> (Outputs, usize) {
+    let mut restarted = Triage::classify(prefix);
+    let expected: HashSet<String> = posts.iter().map(|p| p.id.clone()).collect();
+    let out = read_outputs(bus, Duration::from_secs(600), |o| {
+        o.records.len() >= expected.len()
+    })
+    .await;
+    let status = restarted.terminate();
+    assert!(
+        status.success(),
+        "exit status {status}\n{}",
+        restarted.log()
+    );
+    let missing = expected
+        .iter()
+        .filter(|id| !out.records.contains_key(*id))
+        .count();
+    (out, missing)
+}
+
 /// (b) The classify stage killed with SIGKILL mid-stream and restarted: nothing missing; duplicates counted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_mid_stream_loses_nothing() {
@@ -123,38 +156,26 @@ async fn crash_mid_stream_loses_nothing() {
     let MidStream {
         bus,
         posts,
-        classify,
+        mut classify,
         producing,
     } = classify_mid_stream(prefix).await;
     // Kill the stage with no chance to commit or flush.
-    classify.kill();
+    classify.kill9();
     assert!(
         !producing.is_finished(),
         "the kill happened mid-stream, while posts were still arriving"
     );
     producing.await.unwrap();
 
-    let restarted = Triage::classify(prefix);
-    let expected: HashSet<String> = posts.iter().map(|p| p.id.clone()).collect();
-    let out = read_outputs(&bus, Duration::from_secs(600), |o| {
-        o.records.len() >= expected.len()
-    })
-    .await;
-    let (status, _) = restarted.terminate();
-    assert!(status.success());
-
-    let missing = expected
-        .iter()
-        .filter(|id| !out.records.contains_key(*id))
-        .count();
+    let (out, missing) = restart_and_finish(prefix, &bus, &posts).await;
     assert_eq!(missing, 0, "posts lost across the crash");
     let duplicates = out.duplicates();
     eprintln!(
         "crash test: {} posts, {duplicates} duplicates redone after the kill",
-        expected.len()
+        posts.len()
     );
     // At-least-once: redone work is bounded by what was in flight plus the uncommitted second of auto-commit.
-    assert!(duplicates < expected.len(), "{duplicates} duplicates");
+    assert!(duplicates < posts.len(), "{duplicates} duplicates");
 }
 
 /// (c) SIGTERM: exit 0 within 10 s, offsets committed, and a restart redoes nothing.
@@ -164,10 +185,10 @@ async fn sigterm_is_clean_and_restart_duplicates_nothing() {
     let MidStream {
         bus,
         posts,
-        classify,
+        mut classify,
         producing,
     } = classify_mid_stream(prefix).await;
-    let (status, took) = classify.terminate();
+    let (status, took) = classify.terminate_timed();
     assert!(!producing.is_finished(), "SIGTERM arrived mid-stream");
     producing.await.unwrap();
     assert!(status.success(), "exit status {status:?}");
@@ -177,20 +198,8 @@ async fn sigterm_is_clean_and_restart_duplicates_nothing() {
     );
     eprintln!("sigterm test: exit 0 after {took:?}");
 
-    let restarted = Triage::classify(prefix);
-    let expected: HashSet<String> = posts.iter().map(|p| p.id.clone()).collect();
-    let out = read_outputs(&bus, Duration::from_secs(600), |o| {
-        o.records.len() >= expected.len()
-    })
-    .await;
-    let (status, _) = restarted.terminate();
-    assert!(status.success());
+    let (_, missing) = restart_and_finish(prefix, &bus, &posts).await;
     let settled = read_all_settled(&bus, Duration::from_secs(3)).await;
-
-    let missing = expected
-        .iter()
-        .filter(|id| !out.records.contains_key(*id))
-        .count();
     assert_eq!(missing, 0);
     assert_eq!(
         settled.duplicates(),
@@ -245,14 +254,14 @@ async fn garbage_goes_to_the_dlq_with_reasons() {
     }
     produce_raw(&bus, payloads).await;
 
-    let classify = Triage::classify(prefix);
+    let mut classify = Triage::classify(prefix);
     let want = posts.len();
     let out = read_outputs(&bus, Duration::from_secs(600), |o| {
         o.records.len() >= want && o.dead_letters.len() >= garbage.len()
     })
     .await;
-    let (status, _) = classify.terminate();
-    assert!(status.success());
+    let status = classify.terminate();
+    assert!(status.success(), "exit status {status}\n{}", classify.log());
 
     assert_eq!(out.records.len(), posts.len(), "every good post classified");
     assert_eq!(

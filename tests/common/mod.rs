@@ -6,7 +6,7 @@
 use std::{
     collections::{BTreeMap, HashSet},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Child, Command, ExitStatus, Stdio},
     sync::OnceLock,
     time::{Duration, Instant},
 };
@@ -112,53 +112,103 @@ pub async fn create_topics(bus: &Bus) {
         .expect("topics");
 }
 
-/// A `triage` child process.
+/// A `triage` child process; its stderr goes to a log file, printed by [`Triage::log`] for failure messages.
+/// Killed when dropped (a failing test leaves nothing behind).
 pub struct Triage {
-    pub child: Child,
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 impl Triage {
-    pub fn start(args: &[&str]) -> Triage {
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Triage {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("triage.log");
+        let file = std::fs::File::create(&log).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_triage"))
             .args(args)
-            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "warn,triage=info,triage_ingest=info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(file)
             .spawn()
             .expect("triage starts");
-        Triage { child }
+        Triage {
+            child,
+            log,
+            _dir: dir,
+        }
     }
 
+    /// `triage classify` on the test broker.
     pub fn classify(prefix: &str) -> Triage {
-        Triage::start(&["--brokers", broker(), "--topic-prefix", prefix, "classify"])
+        Triage::start(
+            &["--brokers", broker(), "--topic-prefix", prefix, "classify"],
+            &[],
+        )
     }
 
-    /// kill -9: no graceful path at all.
-    pub fn kill(mut self) {
-        self.child.kill().expect("kill");
-        self.child.wait().expect("reaped");
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
-    /// SIGTERM, then the exit status and how long the process took to exit.
-    pub fn terminate(mut self) -> (std::process::ExitStatus, Duration) {
-        let pid = self.child.id().to_string();
+    /// The process's log so far (for failure messages).
+    pub fn log(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(40)..];
+        format!(
+            "--- triage log (last {} lines) ---\n{}\n---",
+            tail.len(),
+            tail.join("\n")
+        )
+    }
+
+    /// Panics (with the log) if the process already exited.
+    pub fn assert_running(&mut self) {
+        if let Some(status) = self.child.try_wait().expect("try_wait") {
+            panic!("triage exited early with {status}\n{}", self.log());
+        }
+    }
+
+    /// Waits for the process to exit by itself.
+    pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
         let started = Instant::now();
-        let status = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill -TERM");
-        assert!(status.success());
         loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return (status, started.elapsed());
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
             }
-            if started.elapsed() > Duration::from_secs(30) {
-                let _ = self.child.kill();
-                panic!("triage did not exit within 30 s of SIGTERM");
-            }
+            assert!(
+                started.elapsed() < timeout,
+                "triage did not exit within {timeout:?}\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn terminate(&mut self) -> ExitStatus {
+        self.terminate_timed().0
+    }
+
+    /// SIGTERM, then the exit status and how long the process took to exit (at most 30 s).
+    pub fn terminate_timed(&mut self) -> (ExitStatus, Duration) {
+        let started = Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success(), "kill -TERM failed");
+        let status = self.wait(Duration::from_secs(30));
+        (status, started.elapsed())
+    }
+
+    /// SIGKILL: no graceful path at all.
+    pub fn kill9(&mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reaped");
     }
 }
 

@@ -1,109 +1,18 @@
-//! Helpers shared by the end-to-end tests (`ingest_e2e`, `dashboard_e2e`): `triage` child processes whose
-//! logs go to a file (shown when a test fails), and readers of the raw and cursors topics.
+//! Helpers shared by the end-to-end tests (`ingest_e2e`, `dashboard_e2e`, which also use `common`): free ports,
+//! config files, and readers of the raw and cursors topics.
 
 #![allow(dead_code)]
 
 use std::{
     collections::{BTreeMap, BTreeSet},
     path::{Path, PathBuf},
-    process::{Child, Command, ExitStatus, Stdio},
     time::{Duration, Instant},
 };
 
 use triage_bus::{Bus, reader::Reader};
+
+pub use crate::common::Triage;
 use triage_model::RawEvent;
-
-/// A `triage` child process; its stderr goes to a log file, printed by [`Proc::log`] for failure messages.
-/// Killed when dropped (a failing test leaves nothing behind).
-pub struct Proc {
-    child: Child,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Proc {
-    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Proc {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let log = dir.path().join("triage.log");
-        let file = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_triage"))
-            .args(args)
-            .envs(env.iter().copied())
-            .env("RUST_LOG", "warn,triage=info,triage_ingest=info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("triage starts");
-        Proc {
-            child,
-            log,
-            _dir: dir,
-        }
-    }
-
-    pub fn id(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// The process's log so far (for failure messages).
-    pub fn log(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        let tail = &lines[lines.len().saturating_sub(40)..];
-        format!(
-            "--- triage log (last {} lines) ---\n{}\n---",
-            tail.len(),
-            tail.join("\n")
-        )
-    }
-
-    /// Panics (with the log) if the process already exited.
-    pub fn assert_running(&mut self) {
-        if let Some(status) = self.child.try_wait().expect("try_wait") {
-            panic!("triage exited early with {status}\n{}", self.log());
-        }
-    }
-
-    /// Waits for the process to exit by itself.
-    pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(
-                started.elapsed() < timeout,
-                "triage did not exit within {timeout:?}\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// SIGTERM, then the exit status.
-    pub fn terminate(&mut self) -> ExitStatus {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.id().to_string()])
-            .status()
-            .expect("kill -TERM");
-        assert!(status.success(), "kill -TERM failed");
-        self.wait(Duration::from_secs(20))
-    }
-
-    /// SIGKILL: no graceful path at all.
-    pub fn kill9(&mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("reaped");
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A loopback port that is free now (the child binds it a moment later).
 pub fn free_port() -> u16 {
@@ -115,7 +24,7 @@ pub fn free_port() -> u16 {
 }
 
 /// Waits until something accepts TCP connections on `addr`.
-pub async fn wait_for_listener(addr: &str, proc: &mut Proc, timeout: Duration) {
+pub async fn wait_for_listener(addr: &str, proc: &mut Triage, timeout: Duration) {
     let started = Instant::now();
     while tokio::net::TcpStream::connect(addr).await.is_err() {
         proc.assert_running();
@@ -170,7 +79,7 @@ pub async fn wait_for_raw(
     bus: &Bus,
     want: &BTreeSet<String>,
     deadline: Duration,
-    proc: &mut Proc,
+    proc: &mut Triage,
 ) -> RawCounts {
     let mut reader = Reader::from_beginning(bus, &[bus.topics.raw()], "e2e-wait").expect("reader");
     let mut counts = RawCounts::new();
