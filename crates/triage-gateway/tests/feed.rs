@@ -6,7 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use triage_gateway::{Gateway, GatewayConfig};
-use triage_model::{Class, ClassEvent};
+use triage_model::{Class, ClassEvent, ClassifiedRecord};
 
 #[tokio::test]
 async fn live_records_arrive_in_their_class_only() {
@@ -66,18 +66,34 @@ async fn filters() {
         ("q=CHAMBRE&bbox=4,45,5,46", &["lyon"]),
         ("lang=fr&min_confidence=0.5&q=chambre", &["paris", "lyon"]),
     ];
+    assert_live_filters("/api/feed/offer", table, all).await;
+}
+
+/// One stream per row of `table` (a query, the names of the records that pass it), opened at `path?query`
+/// before `records` are applied: each stream gets exactly the records of its row, in order. Returns the
+/// gateway, which then holds `records`.
+async fn assert_live_filters(
+    path: &str,
+    table: &[(&str, &[&str])],
+    records: impl IntoIterator<Item = ClassifiedRecord>,
+) -> Gateway {
     let gw = gateway();
     let router = gw.router();
     let mut streams = Vec::new();
     for (query, _) in table {
-        streams.push(SseStream::open(&router, &format!("/api/feed/offer?{query}"), &[]).await);
+        streams.push(SseStream::open(&router, &format!("{path}?{query}"), &[]).await);
     }
-    apply_all(&gw, all);
+    apply_all(&gw, records);
     for ((query, want), stream) in table.iter().zip(&mut streams) {
         let got = record_ids(&stream.drain(SHORT).await);
-        let want: Vec<String> = want.iter().map(|n| format!("sample:{n}")).collect();
-        assert_eq!(got, want, "filter `{query}`");
+        assert_eq!(got, sample_ids(want), "filter `{query}`");
     }
+    gw
+}
+
+/// The ids of the test records named `names` (see `common::record`).
+fn sample_ids(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| format!("sample:{n}")).collect()
 }
 
 #[tokio::test]
@@ -483,24 +499,12 @@ async fn multiplexed_filters() {
             &["paris", "lyon"],
         ),
     ];
-    let gw = gateway();
-    let router = gw.router();
-    let mut streams = Vec::new();
-    for (query, _) in table {
-        streams.push(SseStream::open(&router, &format!("/api/feed?{query}"), &[]).await);
-    }
-    apply_all(&gw, all);
-    for ((query, want), stream) in table.iter().zip(&mut streams) {
-        let got = record_ids(&stream.drain(SHORT).await);
-        let want: Vec<String> = want.iter().map(|n| format!("sample:{n}")).collect();
-        assert_eq!(got, want, "filter `{query}`");
-    }
+    let router = assert_live_filters("/api/feed", table, all).await.router();
     // The same filters on a fresh client's backlog.
     for (query, want) in table {
         let mut s = SseStream::open(&router, &format!("/api/feed?backlog=10&{query}"), &[]).await;
         let got = record_ids(&s.drain(SHORT).await);
-        let want: Vec<String> = want.iter().map(|n| format!("sample:{n}")).collect();
-        assert_eq!(got, want, "backlog with filter `{query}`");
+        assert_eq!(got, sample_ids(want), "backlog with filter `{query}`");
     }
 }
 
